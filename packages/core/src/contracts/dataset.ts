@@ -1,0 +1,39 @@
+/** Dataset plugins yield instruction examples; formatting and tokenisation happen later, in core. */
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | string;
+  content: string;
+}
+
+/** One instruction example: either prompt/reply or chat messages. `source` names where it came from. */
+export type InstructionExample =
+  | { kind: 'prompt-reply'; prompt: string; reply: string; source?: string; id?: string }
+  | { kind: 'messages'; messages: ChatMessage[]; source?: string; id?: string }
+  | { kind: 'text'; text: string; source?: string; id?: string };
+
+/** What to do with a bad row: fail on the first, or skip it and count it. */
+export type BadRowPolicy = 'fail' | 'skip';
+
+export interface DatasetLoadOptions {
+  /** Dataset-specific settings from the experiment file (validated by the plugin). */
+  settings: Record<string, unknown>;
+  /** Directory the experiment file lives in: relative paths resolve against it. */
+  baseDir: string;
+  /** Cache directory for downloads. */
+  cacheDir: string;
+  offline: boolean;
+  badRows: BadRowPolicy;
+}
+
+export interface LoadedDataset {
+  name: string;
+  examples: InstructionExample[];
+  /** Rows skipped under the `skip` policy, with their reasons (file:line field). */
+  skipped: Array<{ where: string; reason: string }>;
+}
+
+export interface InstructionDataset {
+  readonly name: string;
+  readonly description: string;
+  load(options: DatasetLoadOptions): Promise<LoadedDataset>;
+}

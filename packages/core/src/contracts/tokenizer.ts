@@ -1,0 +1,41 @@
+/**
+ * Tokenizer contract. A tokenizer turns text into ids with character offsets, as HF fast tokenizers do
+ * with `return_offsets_mapping=True`: the BabyLM scoring rules choose which tokens to score from those offsets.
+ */
+
+/** Names of special tokens a tokenizer may define (HF `tokenizer_config.json` names). */
+export interface SpecialTokens {
+  bos?: string;
+  eos?: string;
+  pad?: string;
+  unk?: string;
+  /** Extra special tokens, e.g. chat-role markers such as `<|user|>`. */
+  additional?: string[];
+}
+
+/** One encoded text. `offsets[i]` is `[start, end)` in UTF-16 code units of the input; special tokens added by
+ *  the post-processor have `[0, 0]`, exactly like HF fast tokenizers. */
+export interface Encoding {
+  ids: number[];
+  offsets: Array<[number, number]>;
+  /** 1 where the token was added by the post-processor (BOS/EOS), else 0. */
+  specialTokensMask: number[];
+}
+
+export interface EncodeOptions {
+  /** Add the post-processor's special tokens (BOS/EOS). Default true, as in HF. */
+  addSpecialTokens?: boolean;
+}
+
+export interface Tokenizer {
+  readonly vocabSize: number;
+  readonly specialTokens: SpecialTokens;
+  encode(text: string, options?: EncodeOptions): Encoding;
+  decode(ids: number[], options?: { skipSpecialTokens?: boolean }): string;
+  tokenToId(token: string): number | undefined;
+  idToToken(id: number): string | undefined;
+  /** Id of a named special token, if the tokenizer has it. */
+  specialId(name: 'bos' | 'eos' | 'pad' | 'unk'): number | undefined;
+  /** Write `tokenizer.json` and `tokenizer_config.json` into `dir`. */
+  save(dir: string): Promise<void>;
+}

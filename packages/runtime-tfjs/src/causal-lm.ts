@@ -1,0 +1,44 @@
+/**
+ * The contract between the tfjs runtime (trainer, scorer, classifier trainer) and architecture plugins
+ * (model-gpt, model-llama). An architecture implements `CausalLMModule` with tfjs ops; everything else in the
+ * runtime works on this interface only, so a new architecture needs no change outside its own package.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+
+export interface ForwardOptions {
+  /** Dropout on (training) or off. */
+  training: boolean;
+  /** 1 for real tokens, 0 for padding, shape [B, T]. Padding never attends and is never attended to. */
+  attentionMask?: tf.Tensor2D;
+  /** Packing: tokens attend only to earlier tokens of the same segment id, shape [B, T]. */
+  segmentIds?: tf.Tensor2D;
+  /** Position ids, shape [B, T] (default 0..T-1; with packing, positions restart in each segment). */
+  positionIds?: tf.Tensor2D;
+  /** Seed for this call's dropout masks (determinism). */
+  dropoutSeed?: number;
+}
+
+export interface ForwardOutput {
+  /** [B, T, V] next-token logits. */
+  logits: tf.Tensor3D;
+  /** [B, T, H] final hidden states (after the final norm), for classification heads. */
+  hidden: tf.Tensor3D;
+}
+
+export interface CausalLMModule {
+  readonly architecture: string;
+  /** HF config (GPT2Config / LlamaConfig field names). */
+  readonly config: Record<string, unknown>;
+  readonly hiddenSize: number;
+  readonly vocabSize: number;
+  readonly contextLength: number;
+  /** Trainable variables keyed by HF tensor name (e.g. `transformer.h.0.attn.c_attn.weight`). */
+  readonly variables: Map<string, tf.Variable>;
+  /** Names of variables that get no weight decay (biases, norms, by AdamW convention). */
+  noWeightDecay(name: string): boolean;
+  /** Causal forward pass. ids: [B, T] int32. Must be called inside tf.tidy or have its outputs disposed. */
+  forward(ids: tf.Tensor2D, options: ForwardOptions): ForwardOutput;
+  /** Weights in HF layout for model.safetensors (name -> float32 tensor data and shape). */
+  exportWeights(): Map<string, { shape: number[]; data: Float32Array }>;
+  dispose(): void;
+}
