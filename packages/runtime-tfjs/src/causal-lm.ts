@@ -42,3 +42,17 @@ export interface CausalLMModule {
   exportWeights(): Map<string, { shape: number[]; data: Float32Array }>;
   dispose(): void;
 }
+
+/** A model object that carries a tfjs module (the runtime's `TfjsLanguageModel` does). */
+export interface HasCausalLMModule {
+  readonly module: CausalLMModule;
+}
+
+/** The tfjs module behind a core `TrainableModel`, or a clear error if the model is not a tfjs one. */
+export function causalModuleOf(model: unknown): CausalLMModule {
+  const module = (model as Partial<HasCausalLMModule> | null)?.module;
+  if (!module || typeof module.forward !== 'function') {
+    throw new Error('this model was not created by the tfjs runtime (it has no CausalLMModule)');
+  }
+  return module;
+}

@@ -10,6 +10,9 @@ export interface CellKey {
 
 export interface CellResults {
   cell: CellKey;
+  /** From the cell's `cell.json`; a failed cell is listed in reports but contributes no scores. */
+  status?: 'done' | 'failed';
+  error?: string;
   results: EvaluationResult[];
   /** Training curves and learning curves found in the cell directory. */
   trainingMetrics: Array<Record<string, number | string>>;

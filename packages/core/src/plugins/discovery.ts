@@ -83,8 +83,8 @@ async function readPackageJson(dir: string): Promise<Record<string, unknown> | u
 }
 
 export interface DiscoveryOptions {
-  /** Where to start looking for node_modules (default: the working directory). */
-  cwd?: string;
+  /** Directories to look for node_modules from, upwards (default: the working directory). */
+  searchFrom?: string[];
   /** Extra package directories or directories of packages (e.g. a plugin under development). */
   extraPaths?: string[];
   /** Version of @class-it/core doing the loading. */
@@ -110,8 +110,10 @@ export async function candidatePackageDirs(options: DiscoveryOptions): Promise<s
     if (existsSync(path.join(extra, 'package.json'))) await add(extra);
     else for (const d of await packageDirsIn(extra)) await add(d);
   }
-  for (const nm of nodeModulesDirs(options.cwd ?? process.cwd())) {
-    for (const d of await packageDirsIn(nm)) await add(d);
+  for (const start of options.searchFrom ?? [process.cwd()]) {
+    for (const nm of nodeModulesDirs(start)) {
+      for (const d of await packageDirsIn(nm)) await add(d);
+    }
   }
   return result;
 }

@@ -1,0 +1,3 @@
+export * from './words.js';
+export * from './milestones.js';
+export * from './ledger.js';

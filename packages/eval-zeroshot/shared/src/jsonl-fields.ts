@@ -1,0 +1,52 @@
+/** Reading BabyLM JSONL files: every bad line or field becomes a DataError naming file, line and field. */
+import { promises as fs } from 'node:fs';
+import { DataError, parseJsonl, typeOf, type JsonlRow } from '@class-it/core';
+
+export type { JsonlRow };
+
+/** Parse JSONL text; `file` is the name used in error messages (a path, or `zip!entry`). */
+export function parseJsonlText(text: string, file: string): JsonlRow[] {
+  return parseJsonl(text, file);
+}
+
+export async function readJsonlFile(file: string): Promise<JsonlRow[]> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    throw new DataError(`cannot read file (${(err as Error).message})`, { file }, { cause: err });
+  }
+  return parseJsonl(text, file);
+}
+
+function fieldError(row: JsonlRow, file: string, field: string, expected: string): DataError {
+  const v = row.value[field];
+  return new DataError(v === undefined ? 'missing field' : `expected ${expected}, got ${typeOf(v)}`, { file, line: row.line, field });
+}
+
+export function requireString(row: JsonlRow, field: string, file: string): string {
+  const v = row.value[field];
+  if (typeof v !== 'string') throw fieldError(row, file, field, 'a string');
+  return v;
+}
+
+export function requireNumber(row: JsonlRow, field: string, file: string): number {
+  const v = row.value[field];
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw fieldError(row, file, field, 'a finite number');
+  return v;
+}
+
+export function requireInteger(row: JsonlRow, field: string, file: string): number {
+  const v = row.value[field];
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw fieldError(row, file, field, 'an integer');
+  return v;
+}
+
+export function requireStringArray(row: JsonlRow, field: string, file: string, minLength = 1): string[] {
+  const v = row.value[field];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw fieldError(row, file, field, 'an array of strings');
+  if (v.length < minLength) {
+    throw new DataError(`expected at least ${minLength} strings, got ${v.length}`, { file, line: row.line, field });
+  }
+  return v as string[];
+}

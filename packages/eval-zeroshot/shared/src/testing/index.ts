@@ -1,0 +1,3 @@
+export * from './char-bigram-model.js';
+export * from './fake-context.js';
+export * from './eval-data.js';

@@ -1,0 +1,169 @@
+/**
+ * GPT-2 decoder on tfjs (reads like nanoGPT's model.py): learned positions, pre-LayerNorm blocks of causal
+ * self-attention and a GELU MLP, final LayerNorm, LM head tied to the token embedding. Variables carry HF
+ * `GPT2LMHeadModel` names and layouts, so checkpoints map one-to-one onto model.safetensors.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  type CausalLMModule, type ForwardOptions, type ForwardOutput,
+  matMul, embeddingLookup, gelu, layerNorm, dropout, deriveSeed,
+} from '@class-it/runtime-tfjs';
+import { type GptConfig, mlpWidth } from './config.js';
+import { gptWeightSpecs, type NamedTensorData } from './weights.js';
+
+/** Added to attention scores that are not allowed; exp() of it underflows to exactly 0 in float32. */
+const MASKED = -1e9;
+
+export class GptModule implements CausalLMModule {
+  readonly architecture = 'gpt2';
+  readonly variables = new Map<string, tf.Variable>();
+  private dropoutCalls = 0;
+
+  private constructor(readonly config: GptConfig, private readonly seed: number) {}
+
+  get hiddenSize(): number { return this.config.n_embd; }
+  get vocabSize(): number { return this.config.vocab_size; }
+  get contextLength(): number { return this.config.n_positions; }
+
+  /**
+   * A freshly initialised model (GPT-2 init: normal(0, initializer_range) for embeddings and Conv1D weights,
+   * residual projections `c_proj` scaled by 1/sqrt(2 n_layer), zero biases, unit norms). `seed` fixes everything.
+   */
+  static create(config: GptConfig, seed: number): GptModule {
+    const module = new GptModule(config, seed);
+    const std = config.initializer_range;
+    gptWeightSpecs(config).forEach((spec, index) => {
+      const value = tf.tidy(() => {
+        switch (spec.init) {
+          case 'ones': return tf.ones(spec.shape);
+          case 'zeros': return tf.zeros(spec.shape);
+          case 'normal': return tf.randomNormal(spec.shape, 0, std, 'float32', deriveSeed(seed, index));
+          case 'normal-residual':
+            return tf.randomNormal(spec.shape, 0, std / Math.sqrt(2 * config.n_layer), 'float32', deriveSeed(seed, index));
+        }
+      });
+      module.variables.set(spec.name, tf.variable(value, true));
+      value.dispose();
+    });
+    return module;
+  }
+
+  /** A model holding given weights (already matched to our names, see `matchGptWeights`). */
+  static fromWeights(config: GptConfig, weights: Map<string, NamedTensorData>, seed = 0): GptModule {
+    const module = new GptModule(config, seed);
+    for (const spec of gptWeightSpecs(config)) {
+      const w = weights.get(spec.name);
+      if (!w) throw new Error(`fromWeights: missing tensor '${spec.name}'`);
+      const value = tf.tensor(w.data, spec.shape, 'float32');
+      module.variables.set(spec.name, tf.variable(value, true));
+      value.dispose();
+    }
+    return module;
+  }
+
+  noWeightDecay(name: string): boolean {
+    // nanoGPT/AdamW convention: decay the matrices (embeddings included), not biases or LayerNorm gains.
+    return name.endsWith('.bias') || /\.ln_(1|2|f)\./.test(name);
+  }
+
+  private v(name: string): tf.Variable {
+    const variable = this.variables.get(name);
+    if (!variable) throw new Error(`GPT module has no variable '${name}'`);
+    return variable;
+  }
+
+  /** x [N, in] @ W [in, out] + b (HF Conv1D layout). */
+  private linear(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
+    return tf.add(matMul(x, this.v(`${prefix}.weight`)), this.v(`${prefix}.bias`));
+  }
+
+  forward(ids: tf.Tensor2D, options: ForwardOptions): ForwardOutput {
+    const [batch, time] = ids.shape;
+    const c = this.config;
+    if (time > c.n_positions) {
+      throw new Error(`sequence of ${time} tokens is longer than the context window (n_positions=${c.n_positions})`);
+    }
+    const training = options.training;
+    const baseSeed = options.dropoutSeed ?? deriveSeed(this.seed, 1_000_003 + this.dropoutCalls++);
+    let site = 0;
+    const drop = <T extends tf.Tensor>(x: T, rate: number): T => dropout(x, rate, deriveSeed(baseSeed, site++), training);
+
+    return tf.tidy(() => {
+      const positions = options.positionIds
+        ? tf.cast(options.positionIds, 'int32')
+        : tf.tile(tf.reshape(tf.range(0, time, 1, 'int32'), [1, time]), [batch, 1]);
+      const tokenEmb = embeddingLookup(this.v('transformer.wte.weight') as tf.Tensor2D, ids);
+      const posEmb = embeddingLookup(this.v('transformer.wpe.weight') as tf.Tensor2D, positions);
+      let x = drop(tf.reshape(tf.add(tokenEmb, posEmb), [batch * time, c.n_embd]) as tf.Tensor2D, c.embd_pdrop);
+      const bias = attentionBias(batch, time, options.attentionMask, options.segmentIds);
+
+      for (let i = 0; i < c.n_layer; i++) {
+        const p = `transformer.h.${i}`;
+        x = tf.add(x, drop(this.attention(this.norm(x, `${p}.ln_1`), batch, time, bias, p, drop), c.resid_pdrop));
+        const h = gelu(this.linear(this.norm(x, `${p}.ln_2`), `${p}.mlp.c_fc`));
+        x = tf.add(x, drop(this.linear(h, `${p}.mlp.c_proj`), c.resid_pdrop));
+      }
+
+      const hidden = this.norm(x, 'transformer.ln_f');
+      const head = c.tie_word_embeddings ? this.v('transformer.wte.weight') : this.v('lm_head.weight');
+      const logits = matMul(hidden, head, false, true); // [B*T, V]
+      return {
+        logits: tf.reshape(logits, [batch, time, c.vocab_size]) as tf.Tensor3D,
+        hidden: tf.reshape(hidden, [batch, time, c.n_embd]) as tf.Tensor3D,
+      };
+    });
+  }
+
+  private norm(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
+    return layerNorm(x, this.v(`${prefix}.weight`) as tf.Tensor1D, this.v(`${prefix}.bias`) as tf.Tensor1D, this.config.layer_norm_epsilon);
+  }
+
+  /** Causal multi-head self-attention on x [B*T, d]; returns [B*T, d] after the output projection. */
+  private attention(
+    x: tf.Tensor2D, batch: number, time: number, bias: tf.Tensor4D, p: string,
+    drop: <T extends tf.Tensor>(x: T, rate: number) => T,
+  ): tf.Tensor2D {
+    const { n_embd: d, n_head: heads } = this.config;
+    const headDim = d / heads;
+    const qkv = this.linear(x, `${p}.attn.c_attn`);
+    const [q, k, v] = tf.split(qkv, 3, 1).map(
+      (t) => tf.transpose(tf.reshape(t, [batch, time, heads, headDim]), [0, 2, 1, 3]) as tf.Tensor4D,
+    );
+    const scores = tf.add(tf.mul(matMul(q, k, false, true), 1 / Math.sqrt(headDim)), bias);
+    const weights = drop(tf.softmax(scores), this.config.attn_pdrop);
+    const y = matMul(weights, v); // [B, H, T, hd]
+    const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [batch * time, d]) as tf.Tensor2D;
+    return this.linear(merged, `${p}.attn.c_proj`);
+  }
+
+  exportWeights(): Map<string, NamedTensorData> {
+    const out = new Map<string, NamedTensorData>();
+    for (const [name, variable] of this.variables) {
+      out.set(name, { shape: [...variable.shape], data: variable.dataSync() as Float32Array });
+    }
+    return out;
+  }
+
+  dispose(): void {
+    for (const variable of this.variables.values()) variable.dispose();
+    this.variables.clear();
+  }
+}
+
+/**
+ * Additive attention bias [B or 1, 1, T, T]: 0 where query i may attend key j, MASKED elsewhere. Allowed iff
+ * j <= i (causal), key j is not padding, and (with packing) i and j share a segment id.
+ */
+export function attentionBias(batch: number, time: number, attentionMask?: tf.Tensor2D, segmentIds?: tf.Tensor2D): tf.Tensor4D {
+  return tf.tidy(() => {
+    let allowed: tf.Tensor = tf.reshape(tf.linalg.bandPart(tf.ones([time, time]), -1, 0), [1, 1, time, time]);
+    if (attentionMask) {
+      allowed = tf.mul(allowed, tf.reshape(tf.cast(attentionMask, 'float32'), [batch, 1, 1, time]));
+    }
+    if (segmentIds) {
+      const same = tf.equal(tf.reshape(segmentIds, [batch, 1, time, 1]), tf.reshape(segmentIds, [batch, 1, 1, time]));
+      allowed = tf.mul(allowed, tf.cast(same, 'float32'));
+    }
+    return tf.mul(tf.sub(allowed, 1), -MASKED) as tf.Tensor4D; // allowed -> +0, blocked -> MASKED
+  });
+}

@@ -1,0 +1,127 @@
+/**
+ * Engine (backend) selection. One model definition runs on every tfjs backend; at start-up we pick the fastest
+ * that loads:
+ *   1. `@tensorflow/tfjs-node-gpu`  (native TensorFlow with CUDA; backend name `tensorflow`)
+ *   2. `@tensorflow/tfjs-node`      (native TensorFlow CPU; backend name `tensorflow`; `npm run setup:native`)
+ *   3. `@tensorflow/tfjs-backend-wasm` (the embedded default: pure npm, always installs; single-threaded SIMD)
+ *   4. `cpu` (plain JS, ~1 GFLOP/s) only when asked for explicitly.
+ * The native packages are optional: they are NOT dependencies (a plain `npm ci` must succeed where their
+ * native binary cannot be installed) and are loaded with a dynamic import.
+ *
+ * One tfjs-core: tfjs-node requires `@tensorflow/tfjs`, which requires `@tensorflow/tfjs-core`. npm hoists that
+ * to the same root `node_modules/@tensorflow/tfjs-core` (4.22.0) we import, and tfjs-core keeps its engine and
+ * kernel registry on the global object anyway, so the `tensorflow` backend registered by tfjs-node is the one
+ * our `tf.setBackend` sees. `initEngine` checks that the backend really became active.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+// The Node build of @tensorflow/tfjs-core registers no gradient functions; the @tensorflow/tfjs union package
+// registers all of them (and the cpu backend) on import. Every module that differentiates imports this file.
+import '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+
+export type BackendChoice = 'auto' | 'tensorflow' | 'tensorflow-gpu' | 'wasm' | 'cpu';
+
+export const BACKEND_CHOICES: BackendChoice[] = ['auto', 'tensorflow', 'tensorflow-gpu', 'wasm', 'cpu'];
+
+export interface EngineInfo {
+  /** tfjs backend name: `tensorflow`, `wasm` or `cpu`. */
+  backend: string;
+  /** Where it came from, e.g. `@tensorflow/tfjs-node`, `@tensorflow/tfjs-backend-wasm`. */
+  provider: string;
+  /** Why faster candidates were skipped (empty when the first candidate loaded). */
+  skipped: string[];
+  /** The choice passed to `initEngine`. */
+  choice: string;
+}
+
+let engineInfo: EngineInfo | undefined;
+
+/** Import an optional package by name; the variable specifier keeps TypeScript from requiring its types. */
+async function importOptional(specifier: string): Promise<void> {
+  await import(specifier);
+}
+
+async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node'): Promise<string | undefined> {
+  if (!process.env.TF_CPP_MIN_LOG_LEVEL) process.env.TF_CPP_MIN_LOG_LEVEL = '2';
+  try {
+    await importOptional(pkg);
+  } catch (err) {
+    return `${pkg}: ${firstLine(err)}`;
+  }
+  if (!('tensorflow' in tf.engine().registryFactory)) {
+    return `${pkg}: loaded, but it registered no 'tensorflow' backend with this @tensorflow/tfjs-core (two tfjs-core copies?)`;
+  }
+  const ok = await tf.setBackend('tensorflow');
+  return ok ? undefined : `${pkg}: the 'tensorflow' backend failed to initialise`;
+}
+
+async function trySimple(name: 'wasm' | 'cpu'): Promise<string | undefined> {
+  try {
+    const ok = await tf.setBackend(name);
+    return ok ? undefined : `${name}: backend failed to initialise`;
+  } catch (err) {
+    return `${name}: ${firstLine(err)}`;
+  }
+}
+
+function firstLine(err: unknown): string {
+  return String(err instanceof Error ? err.message : err).split('\n')[0];
+}
+
+/**
+ * Initialise the tensor engine and return the tfjs backend name chosen (`tensorflow`, `wasm` or `cpu`).
+ * `auto` tries tfjs-node-gpu, tfjs-node, then wasm. A named backend that cannot load is an error.
+ */
+export async function initEngine(choice: BackendChoice | string = 'auto'): Promise<string> {
+  const candidates: Array<[string, () => Promise<string | undefined>]> = [];
+  switch (choice) {
+    case 'auto':
+      candidates.push(['@tensorflow/tfjs-node-gpu', () => tryNative('@tensorflow/tfjs-node-gpu')]);
+      candidates.push(['@tensorflow/tfjs-node', () => tryNative('@tensorflow/tfjs-node')]);
+      candidates.push(['@tensorflow/tfjs-backend-wasm', () => trySimple('wasm')]);
+      break;
+    case 'tensorflow-gpu':
+      candidates.push(['@tensorflow/tfjs-node-gpu', () => tryNative('@tensorflow/tfjs-node-gpu')]);
+      break;
+    case 'tensorflow':
+      candidates.push(['@tensorflow/tfjs-node-gpu', () => tryNative('@tensorflow/tfjs-node-gpu')]);
+      candidates.push(['@tensorflow/tfjs-node', () => tryNative('@tensorflow/tfjs-node')]);
+      break;
+    case 'wasm':
+      candidates.push(['@tensorflow/tfjs-backend-wasm', () => trySimple('wasm')]);
+      break;
+    case 'cpu':
+      candidates.push(['@tensorflow/tfjs-backend-cpu', () => trySimple('cpu')]);
+      break;
+    default:
+      throw new Error(`unknown backend '${choice}'; expected one of ${BACKEND_CHOICES.join(', ')}`);
+  }
+  // Already running what this choice picked: nothing to do (initEngine is called by several entry points).
+  if (engineInfo && engineInfo.choice === choice && tf.getBackend() === engineInfo.backend) {
+    return engineInfo.backend;
+  }
+  const skipped: string[] = [];
+  for (const [provider, attempt] of candidates) {
+    const failure = await attempt();
+    if (failure === undefined) {
+      await tf.ready();
+      engineInfo = { backend: tf.getBackend(), provider, skipped, choice };
+      // The cpu backend's one-time "install tfjs-node" banner is noise when cpu was asked for on purpose.
+      if (engineInfo.backend === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+      return engineInfo.backend;
+    }
+    skipped.push(failure);
+  }
+  const hint = choice === 'tensorflow' || choice === 'tensorflow-gpu' ? ' (install it with `npm run setup:native`)' : '';
+  throw new Error(`backend '${choice}' could not be loaded${hint}:\n  ${skipped.join('\n  ')}`);
+}
+
+/** The tfjs backend in use (`tensorflow`, `wasm`, `cpu`), initialising nothing. */
+export function currentBackend(): string {
+  return tf.getBackend();
+}
+
+/** How the current engine was chosen (undefined before `initEngine`). */
+export function engineDetails(): EngineInfo | undefined {
+  return engineInfo && engineInfo.backend === tf.getBackend() ? engineInfo : undefined;
+}

@@ -1,0 +1,128 @@
+/**
+ * Op wrappers that make one model definition fast and differentiable on every backend
+ * (measurements: shared/specs/engine-notes.md §2).
+ *  - `matMul`: on wasm, BatchMatMul with transposed layouts is 10-40x slower than NN, and tf.matMul's own
+ *    gradient uses them; so on wasm the forward and backward use only NN matMuls plus explicit transposes.
+ *    On native TensorFlow the transposed layouts are the fast ones, so there it is stock tf.matMul.
+ *  - `embeddingLookup`: gather whose gradient is a scatterND (wasm has no UnsortedSegmentSum kernel).
+ *  - `gelu`: GPT-2's `gelu_new` (tanh approximation), with x*x*x (pow is slow on wasm).
+ *  - `dropout`: seeded, so a seed fixes every mask.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import './backend.js';
+
+/** Swap the last two axes. */
+export function swapLastTwo<T extends tf.Tensor>(x: T): T {
+  const rank = x.rank;
+  if (rank < 2) throw new Error(`swapLastTwo needs rank >= 2, got shape [${x.shape}]`);
+  const perm = [...Array(rank).keys()];
+  perm[rank - 2] = rank - 1;
+  perm[rank - 1] = rank - 2;
+  return tf.transpose(x, perm) as T;
+}
+
+/** True when the current backend needs NN-only matMuls (everything but native TensorFlow). */
+function useNNOnlyMatMul(): boolean {
+  return tf.getBackend() !== 'tensorflow';
+}
+
+/**
+ * a·b with optional transposes of the last two axes. a and b have the same rank (2, 3 or 4) and equal batch
+ * dims. Same numbers as tf.matMul on every backend; only the kernel layouts differ.
+ */
+export function matMul<T extends tf.Tensor>(a: T, b: tf.Tensor, transposeA = false, transposeB = false): T {
+  if (!useNNOnlyMatMul()) return tf.matMul(a as tf.Tensor, b, transposeA, transposeB) as unknown as T;
+  if (a.rank !== b.rank) {
+    throw new Error(`matMul: operands must have the same rank, got [${a.shape}] and [${b.shape}]`);
+  }
+  // Tensors the gradient needs go through `save` (tfjs keeps a clone): a closure over x or w would read
+  // tensors that an enclosing tf.tidy has already disposed by the time the backward pass runs.
+  const nnMatMul = tf.customGrad((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([x, w]);
+    const lhs = transposeA ? swapLastTwo(x) : x;
+    const rhs = transposeB ? swapLastTwo(w) : w;
+    const value = tf.matMul(lhs, rhs);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+      const [sx, sw] = saved;
+      // y = A'B' with A' = op(a), B' = op(b): dA' = dy B'^T, dB' = A'^T dy, all written as NN products.
+      if (!transposeA && !transposeB) {
+        return [tf.matMul(dy, swapLastTwo(sw)), tf.matMul(swapLastTwo(sx), dy)];
+      }
+      if (transposeA && !transposeB) {
+        return [tf.matMul(sw, swapLastTwo(dy)), tf.matMul(sx, dy)];
+      }
+      if (!transposeA && transposeB) {
+        return [tf.matMul(dy, sw), tf.matMul(swapLastTwo(dy), sx)];
+      }
+      return [tf.matMul(swapLastTwo(sw), swapLastTwo(dy)), tf.matMul(swapLastTwo(dy), swapLastTwo(sx))];
+    };
+    return { value, gradFunc };
+  });
+  return nnMatMul(a, b) as T;
+}
+
+/**
+ * Rows of `table` [V, d] for integer `ids` of any shape; result shape [...ids.shape, d]. The gradient w.r.t.
+ * the table is scatterND of dy at the ids (duplicate ids sum), which every backend has.
+ */
+export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
+  if (ids.dtype !== 'int32') throw new Error(`embeddingLookup: ids must be int32, got ${ids.dtype}`);
+  const [vocab, dim] = table.shape;
+  const flatIds = tf.reshape(ids, [-1]) as tf.Tensor1D;
+  const lookup = tf.customGrad((t: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([flatIds]);
+    const value = tf.gather(t, flatIds);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor =>
+      tf.scatterND(tf.reshape(saved[0], [-1, 1]), tf.reshape(dy, [-1, dim]), [vocab, dim]);
+    return { value, gradFunc };
+  });
+  const rows = lookup(table);
+  return tf.reshape(rows, [...ids.shape, dim]);
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/** GPT-2 `gelu_new`: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+export function gelu<T extends tf.Tensor>(x: T): T {
+  return tf.tidy(() => {
+    const cube = tf.mul(tf.mul(x, x), x);
+    const inner = tf.mul(tf.add(x, tf.mul(cube, 0.044715)), SQRT_2_OVER_PI);
+    return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1)) as T;
+  });
+}
+
+/** Layer norm over the last axis (biased variance, as torch.nn.LayerNorm). */
+export function layerNorm<T extends tf.Tensor>(x: T, weight: tf.Tensor1D, bias: tf.Tensor1D, epsilon: number): T {
+  return tf.tidy(() => {
+    const axis = x.rank - 1;
+    const mean = tf.mean(x, axis, true);
+    const centred = tf.sub(x, mean);
+    const variance = tf.mean(tf.mul(centred, centred), axis, true);
+    const normed = tf.mul(centred, tf.rsqrt(tf.add(variance, epsilon)));
+    return tf.add(tf.mul(normed, weight), bias) as T;
+  });
+}
+
+/**
+ * Inverted dropout with a seeded mask (the same seed gives the same mask on every backend: tfjs draws the
+ * uniform numbers in JS). rate 0 or no training returns x unchanged.
+ */
+export function dropout<T extends tf.Tensor>(x: T, rate: number, seed: number | undefined, training: boolean): T {
+  if (!training || rate <= 0) return x;
+  if (rate >= 1) throw new Error(`dropout rate must be < 1, got ${rate}`);
+  return tf.tidy(() => {
+    const keep = tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', seed), rate), 'float32');
+    return tf.mul(x, tf.mul(keep, 1 / (1 - rate))) as T;
+  });
+}
+
+/**
+ * Derive a well-mixed 32-bit seed from a base seed and a stream index (splitmix32-style), so each layer's
+ * dropout mask in each step gets its own reproducible seed.
+ */
+export function deriveSeed(base: number, stream: number): number {
+  let h = (Math.imul(base | 0, 0x9e3779b1) ^ Math.imul(stream | 0, 0x85ebca6b)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}

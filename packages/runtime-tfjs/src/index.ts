@@ -1,0 +1,2 @@
+export * from './causal-lm.js';
+export * from './engine/index.js';

@@ -1,0 +1,96 @@
+/**
+ * Token cross-entropy with per-token loss weights, and the tensors of one micro-batch.
+ *
+ * The cross-entropy has a hand-written gradient, (softmax(x) - onehot(target)) * dy, built with scatterND:
+ * it avoids tf.gather's gradient (UnsortedSegmentSum has no WASM kernel) and a dense one-hot in the forward
+ * pass. A token with weight 0 gets dy = 0, hence exactly zero gradient.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { CausalLMModule } from '../causal-lm.js';
+import type { Row } from './batching.js';
+
+/** Per-row cross-entropy -log softmax(logits)[target], logits [N, V], targets int32 [N] -> [N]. */
+export function tokenCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+  const [n, v] = logits.shape;
+  // Targets go in as an input (with a zero gradient) so the tape keeps them alive for the backward pass.
+  const crossEntropy = tf.customGrad((x, target, save) => {
+    const x2 = x as tf.Tensor2D;
+    const indices = tf.stack([tf.range(0, n, 1, 'int32'), tf.cast(target, 'int32')], 1) as tf.Tensor2D;
+    const lse = tf.logSumExp(x2, 1);
+    save([x2, lse, target]);
+    return {
+      value: tf.sub(lse, tf.gatherND(x2, indices)),
+      gradFunc: (dy, saved) => {
+        const [xs, lseSaved, targetSaved] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
+        const idx = tf.stack([tf.range(0, n, 1, 'int32'), tf.cast(targetSaved, 'int32')], 1) as tf.Tensor2D;
+        const probs = tf.exp(tf.sub(xs, tf.expandDims(lseSaved, 1)));
+        const dyCol = tf.expandDims(dy as tf.Tensor1D, 1);
+        return [tf.sub(tf.mul(probs, dyCol), tf.scatterND(idx, dy as tf.Tensor1D, [n, v])), tf.zeros(targetSaved.shape, 'float32')];
+      },
+    };
+  });
+  return crossEntropy(logits, targets) as tf.Tensor1D;
+}
+
+/** The tensors of one micro-batch, padded on the right to its longest row. */
+export interface BatchTensors {
+  ids: tf.Tensor2D;
+  targets: tf.Tensor1D;
+  /** Loss weight of every position, divided by the normaliser of the whole optimizer step. */
+  weights: tf.Tensor1D;
+  segmentIds?: tf.Tensor2D;
+  positionIds?: tf.Tensor2D;
+  tokens: number;
+}
+
+export function batchTensors(rows: Row[], normaliser: number): BatchTensors {
+  const b = rows.length;
+  const t = Math.max(1, ...rows.map((r) => r.ids.length));
+  const ids = new Int32Array(b * t);
+  const targets = new Int32Array(b * t);
+  const weights = new Float32Array(b * t);
+  const packed = rows.some((r) => r.segmentIds);
+  const segments = packed ? new Int32Array(b * t) : undefined;
+  const positions = packed ? new Int32Array(b * t) : undefined;
+  const scale = normaliser > 0 ? 1 / normaliser : 0;
+  let tokens = 0;
+  rows.forEach((row, r) => {
+    tokens += row.ids.length;
+    for (let j = 0; j < row.ids.length; j++) {
+      const k = r * t + j;
+      ids[k] = row.ids[j]!;
+      targets[k] = row.targets[j]!;
+      weights[k] = row.weights[j]! * scale;
+      if (segments && positions) {
+        segments[k] = row.segmentIds?.[j] ?? 1;
+        positions[k] = row.positions?.[j] ?? j;
+      }
+    }
+    // Padding (segment 0, position 0) is never a target and, in segment 0, never attended to by real tokens.
+  });
+  return {
+    ids: tf.tensor2d(ids, [b, t], 'int32'),
+    targets: tf.tensor1d(targets, 'int32'),
+    weights: tf.tensor1d(weights, 'float32'),
+    segmentIds: segments ? tf.tensor2d(segments, [b, t], 'int32') : undefined,
+    positionIds: positions ? tf.tensor2d(positions, [b, t], 'int32') : undefined,
+    tokens,
+  };
+}
+
+export function disposeBatch(batch: BatchTensors): void {
+  tf.dispose([batch.ids, batch.targets, batch.weights, ...(batch.segmentIds ? [batch.segmentIds] : []), ...(batch.positionIds ? [batch.positionIds] : [])]);
+}
+
+/** Σ_i w_i · CE_i over a micro-batch (weights already normalised): a scalar. */
+export function weightedLoss(module: CausalLMModule, batch: BatchTensors, training: boolean, dropoutSeed?: number): tf.Scalar {
+  const { logits } = module.forward(batch.ids, {
+    training,
+    segmentIds: batch.segmentIds,
+    positionIds: batch.positionIds,
+    dropoutSeed,
+  });
+  const [b, t, v] = logits.shape;
+  const ce = tokenCrossEntropy(tf.reshape(logits, [b * t, v]) as tf.Tensor2D, batch.targets);
+  return tf.sum(tf.mul(ce, batch.weights)) as tf.Scalar;
+}

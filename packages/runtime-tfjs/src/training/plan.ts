@@ -1,0 +1,96 @@
+/**
+ * The training plan: every optimizer step of the run, in order, with its stage, epoch and rows, and the
+ * learning-rate schedules. Built from the stages and settings alone, so a resumed run rebuilds the same plan
+ * and continues at the saved step.
+ */
+import { ConfigError, type TrainerSettings, type TrainingStageData } from '@class-it/core';
+import { buildRows, groupSteps, type Row } from './batching.js';
+import { scheduleSegments, type ScheduleSegment } from './schedule.js';
+
+export interface StagePlan {
+  index: number;
+  name: string;
+  epochs: number;
+  /** Optimizer steps of one epoch: each a list of micro-batches, each a list of rows. */
+  epochSteps: Row[][][];
+  /** Steps this stage runs (epochs x steps per epoch, cut by maxSteps). */
+  steps: number;
+  /** Global index of the stage's first step. */
+  firstStep: number;
+  schedule: 'reset' | 'continue';
+}
+
+export interface TrainingPlan {
+  stages: StagePlan[];
+  totalSteps: number;
+  segments: ScheduleSegment[];
+}
+
+export interface StepLocation {
+  stage: StagePlan;
+  epoch: number;
+  stepInEpoch: number;
+  stepInStage: number;
+  microBatches: Row[][];
+}
+
+export function validateSettings(s: TrainerSettings): void {
+  const positive: Array<keyof TrainerSettings> = ['learningRate', 'batchSize', 'gradAccumulation', 'sequenceLength', 'checkpointEverySteps', 'evalEverySteps'];
+  for (const key of positive) {
+    const value = s[key];
+    if (typeof value !== 'number' || !(value > 0)) throw new ConfigError(`must be a number > 0, got ${String(value)}`, { field: key });
+  }
+  for (const key of ['batchSize', 'gradAccumulation', 'sequenceLength', 'checkpointEverySteps', 'evalEverySteps', 'seed'] as const) {
+    if (!Number.isInteger(s[key])) throw new ConfigError(`must be an integer, got ${String(s[key])}`, { field: key });
+  }
+  if (!(s.minLearningRateRatio >= 0 && s.minLearningRateRatio <= 1)) throw new ConfigError(`must be in [0, 1], got ${s.minLearningRateRatio}`, { field: 'minLearningRateRatio' });
+  if (!(s.warmupFraction >= 0 && s.warmupFraction < 1)) throw new ConfigError(`must be in [0, 1), got ${s.warmupFraction}`, { field: 'warmupFraction' });
+  if (!(s.beta1 >= 0 && s.beta1 < 1)) throw new ConfigError(`must be in [0, 1), got ${s.beta1}`, { field: 'beta1' });
+  if (!(s.beta2 >= 0 && s.beta2 < 1)) throw new ConfigError(`must be in [0, 1), got ${s.beta2}`, { field: 'beta2' });
+  if (!(s.epsilon > 0)) throw new ConfigError(`must be > 0, got ${s.epsilon}`, { field: 'epsilon' });
+  if (!(s.weightDecay >= 0)) throw new ConfigError(`must be >= 0, got ${s.weightDecay}`, { field: 'weightDecay' });
+  if (!(s.gradClip >= 0)) throw new ConfigError(`must be >= 0 (0 = off), got ${s.gradClip}`, { field: 'gradClip' });
+  if (s.maxSteps !== undefined && !(Number.isInteger(s.maxSteps) && s.maxSteps > 0)) throw new ConfigError(`must be an integer > 0, got ${s.maxSteps}`, { field: 'maxSteps' });
+}
+
+export function buildPlan(stages: TrainingStageData[], s: TrainerSettings): TrainingPlan {
+  const plans: StagePlan[] = [];
+  let first = 0;
+  const budget = s.maxSteps ?? Number.POSITIVE_INFINITY;
+  for (const [index, stage] of stages.entries()) {
+    if (!(Number.isInteger(stage.epochs) && stage.epochs > 0)) throw new ConfigError(`stage '${stage.name}': epochs must be an integer > 0, got ${stage.epochs}`, { field: 'epochs' });
+    const epochSteps = groupSteps(buildRows(stage.sequences, s.sequenceLength, s.packing), s.batchSize, s.gradAccumulation);
+    const steps = Math.min(epochSteps.length * stage.epochs, Math.max(0, budget - first));
+    if (steps === 0) continue;
+    plans.push({ index, name: stage.name, epochs: stage.epochs, epochSteps, steps, firstStep: first, schedule: stage.schedule });
+    first += steps;
+  }
+  return { stages: plans, totalSteps: first, segments: scheduleSegments(plans, s.warmupFraction) };
+}
+
+/** Where global step `step` (0-based) falls. */
+export function locateStep(plan: TrainingPlan, step: number): StepLocation {
+  const stage = plan.stages.find((st) => step >= st.firstStep && step < st.firstStep + st.steps);
+  if (!stage) throw new RangeError(`step ${step} is outside the plan (${plan.totalSteps} steps)`);
+  const stepInStage = step - stage.firstStep;
+  const perEpoch = stage.epochSteps.length;
+  const epoch = Math.floor(stepInStage / perEpoch);
+  const stepInEpoch = stepInStage % perEpoch;
+  return { stage, epoch, stepInEpoch, stepInStage, microBatches: stage.epochSteps[stepInEpoch]! };
+}
+
+/** A short digest of what the plan trains on, so a checkpoint is only resumed by the same run. */
+export function planFingerprint(stages: TrainingStageData[], s: TrainerSettings): Record<string, unknown> {
+  const stageDigests = stages.map((st) => {
+    let hash = 0x811c9dc5;
+    let tokens = 0;
+    for (const seq of st.sequences) {
+      tokens += seq.ids.length;
+      for (const id of seq.ids) hash = Math.imul(hash ^ id, 0x01000193) >>> 0;
+      for (const w of seq.lossWeights) hash = Math.imul(hash ^ Math.round(w * 1000), 0x01000193) >>> 0;
+    }
+    return { name: st.name, sequences: st.sequences.length, tokens, epochs: st.epochs, schedule: st.schedule, hash: hash.toString(16) };
+  });
+  const { checkpointEverySteps: _c, evalEverySteps: _e, milestoneWords: _m, ...trainingSettings } = s;
+  return { stages: stageDigests, settings: trainingSettings };
+}

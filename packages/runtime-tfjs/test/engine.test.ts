@@ -1,0 +1,128 @@
+import { describe, it, expect, afterAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { initEngine, currentBackend, engineDetails, matMul, embeddingLookup, gelu, dropout, layerNorm } from '../src/engine/index.js';
+
+/** Deterministic pseudo-random floats. */
+function values(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 32 - 0.5;
+  }
+  return out;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** matMul forward and both gradients for one layout, as plain arrays, on the current backend. */
+function matMulWithGrads(shapeA: number[], shapeB: number[], tA: boolean, tB: boolean, wrapped: boolean) {
+  return tf.tidy(() => {
+    const a = tf.tensor(values(shapeA.reduce((x, y) => x * y), 1), shapeA);
+    const b = tf.tensor(values(shapeB.reduce((x, y) => x * y), 2), shapeB);
+    const f = (x: tf.Tensor, w: tf.Tensor) => (wrapped ? matMul(x, w, tA, tB) : tf.matMul(x, w, tA, tB));
+    const y = f(a, b);
+    const weight = tf.tensor(values(y.size, 3), y.shape);
+    const [da, db] = tf.grads((x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.mul(f(x, w), weight)))([a, b]);
+    return { y: y.dataSync().slice(), da: da.dataSync().slice(), db: db.dataSync().slice() };
+  });
+}
+
+const LAYOUTS: Array<[boolean, boolean, number[], number[]]> = [
+  [false, false, [5, 7], [7, 3]],
+  [true, false, [7, 5], [7, 3]],
+  [false, true, [5, 7], [3, 7]],
+  [true, true, [7, 5], [3, 7]],
+  [false, true, [2, 3, 5, 4], [2, 3, 6, 4]],
+  [false, false, [4, 5, 6], [4, 6, 2]],
+];
+
+describe('engine', () => {
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('initEngine picks a named backend and reports it', async () => {
+    expect(await initEngine('cpu')).toBe('cpu');
+    expect(currentBackend()).toBe('cpu');
+    expect(await initEngine('wasm')).toBe('wasm');
+    expect(currentBackend()).toBe('wasm');
+    expect(engineDetails()?.provider).toBe('@tensorflow/tfjs-backend-wasm');
+    await expect(initEngine('metal')).rejects.toThrow(/unknown backend 'metal'/);
+  });
+
+  it('auto picks native TensorFlow when it is installed, else wasm', async () => {
+    const chosen = await initEngine('auto');
+    expect(['tensorflow', 'wasm']).toContain(chosen);
+    if (chosen === 'wasm') {
+      console.warn(`NOTE: native TensorFlow not loaded (${engineDetails()?.skipped.join('; ')}); auto chose wasm`);
+    }
+  });
+
+  it('matMul wrapper gives tf.matMul values and gradients on wasm, for every layout', async () => {
+    for (const [tA, tB, sa, sb] of LAYOUTS) {
+      await tf.setBackend('cpu');
+      const ref = matMulWithGrads(sa, sb, tA, tB, false);
+      await tf.setBackend('wasm');
+      const got = matMulWithGrads(sa, sb, tA, tB, true);
+      expect(maxAbsDiff(got.y, ref.y)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(got.da, ref.da)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(got.db, ref.db)).toBeLessThan(1e-5);
+    }
+  });
+
+  it('embeddingLookup gradient sums duplicate ids (scatterND) on wasm and cpu', async () => {
+    for (const backend of ['wasm', 'cpu']) {
+      await tf.setBackend(backend);
+      const { rows, grad } = tf.tidy(() => {
+        const table = tf.tensor2d(values(6 * 4, 5), [6, 4]);
+        const ids = tf.tensor2d([[1, 3, 1], [0, 1, 5]], [2, 3], 'int32');
+        const upstream = tf.tensor3d(values(2 * 3 * 4, 6), [2, 3, 4]);
+        const rows = embeddingLookup(table, ids);
+        const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(embeddingLookup(t as tf.Tensor2D, ids), upstream)))(table);
+        return { rows: rows.arraySync() as number[][][], grad: grad.arraySync() as number[][] };
+      });
+      const table = values(24, 5);
+      const up = values(24, 6);
+      expect(rows[0][1]).toEqual(Array.from(table.slice(12, 16)));
+      // id 1 appears 3 times: at (0,0), (0,2), (1,1)
+      for (let d = 0; d < 4; d++) {
+        expect(grad[1][d]).toBeCloseTo(up[0 * 4 + d] + up[2 * 4 + d] + up[4 * 4 + d], 5);
+        expect(grad[2][d]).toBe(0);
+      }
+    }
+  });
+
+  it('gelu is the tanh approximation and layerNorm normalises the last axis', async () => {
+    await tf.setBackend('wasm');
+    const xs = [-3, -1, -0.1, 0, 0.5, 2];
+    const got = tf.tidy(() => gelu(tf.tensor1d(xs)).arraySync() as number[]);
+    xs.forEach((x, i) => {
+      const want = 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
+      expect(got[i]).toBeCloseTo(want, 5);
+    });
+    const ln = tf.tidy(() => layerNorm(tf.tensor2d([[1, 2, 3, 4]]), tf.ones([4]) as tf.Tensor1D, tf.zeros([4]) as tf.Tensor1D, 1e-5).arraySync() as number[][]);
+    const sd = Math.sqrt(1.25 + 1e-5);
+    expect(ln[0][0]).toBeCloseTo(-1.5 / sd, 5);
+  });
+
+  it('dropout is reproducible from its seed and off outside training', async () => {
+    await tf.setBackend('wasm');
+    const run = (seed: number) => tf.tidy(() => dropout(tf.ones([1000]), 0.25, seed, true).dataSync().slice());
+    const a = run(7);
+    expect(Array.from(a)).toEqual(Array.from(run(7)));
+    expect(Array.from(a)).not.toEqual(Array.from(run(8)));
+    const zeros = a.filter((v) => v === 0).length;
+    expect(zeros).toBeGreaterThan(180);
+    expect(zeros).toBeLessThan(320);
+    expect(a.find((v) => v !== 0)).toBeCloseTo(1 / 0.75, 5);
+    const x = tf.ones([3]);
+    expect(dropout(x, 0.5, 1, false)).toBe(x);
+    x.dispose();
+  });
+});
