@@ -16,3 +16,11 @@ export * from './run/runner.js';
 export * from './run/evaluate.js';
 export * from './run/load-model.js';
 export * from './util/progress.js';
+export * from './pretrain/index.js';
+// instruction tuning (data sources, formatting, curricula, words ledger, instruct job)
+export * from './util/random.js';
+export * from './data/index.js';
+export * from './formatting/index.js';
+export * from './curricula/index.js';
+export * from './ledger/index.js';
+export * from './instruct/index.js';

@@ -21,6 +21,14 @@ export class GptModule implements CausalLMModule {
 
   private constructor(readonly config: GptConfig, private readonly seed: number) {}
 
+  /** Set all three dropout rates (the trainer's `dropout` setting); recorded in the saved config. */
+  setDropout(rate: number): void {
+    if (!(rate >= 0 && rate < 1)) throw new Error(`dropout must be in [0, 1), got ${rate}`);
+    this.config.resid_pdrop = rate;
+    this.config.embd_pdrop = rate;
+    this.config.attn_pdrop = rate;
+  }
+
   get hiddenSize(): number { return this.config.n_embd; }
   get vocabSize(): number { return this.config.vocab_size; }
   get contextLength(): number { return this.config.n_positions; }

@@ -4,7 +4,7 @@
  */
 import { ConfigError } from '@class-it/core';
 
-export interface LlamaConfig {
+export type LlamaConfig = {
   model_type: 'llama';
   architectures: string[];
   vocab_size: number;
@@ -19,6 +19,8 @@ export interface LlamaConfig {
   initializer_range: number;
   rms_norm_eps: number;
   rope_theta: number;
+  /** transformers >= 5 keeps the rotary settings here; written beside the classic `rope_theta` field. */
+  rope_parameters: { rope_type: 'default'; rope_theta: number };
   rope_scaling: null;
   attention_bias: false;
   mlp_bias: false;
@@ -28,7 +30,7 @@ export interface LlamaConfig {
   eos_token_id: number | null;
   pad_token_id: number | null;
   torch_dtype: 'float32';
-}
+};
 
 /** transformers' LlamaConfig defaults, except a small default size (the presets set real sizes). */
 export const LLAMA_DEFAULTS: LlamaConfig = {
@@ -46,6 +48,7 @@ export const LLAMA_DEFAULTS: LlamaConfig = {
   initializer_range: 0.02,
   rms_norm_eps: 1e-6,
   rope_theta: 10000,
+  rope_parameters: { rope_type: 'default', rope_theta: 10000 },
   rope_scaling: null,
   attention_bias: false,
   mlp_bias: false,
@@ -106,11 +109,13 @@ const FIXED_FIELDS: Array<[string, unknown]> = [
 export function resolveLlamaConfig(raw: Record<string, unknown>, where = 'llama config'): LlamaConfig {
   const heads = (raw.num_attention_heads ?? LLAMA_DEFAULTS.num_attention_heads) as number;
   const hidden = (raw.hidden_size ?? LLAMA_DEFAULTS.hidden_size) as number;
+  const ropeTheta = ropeThetaOf(raw, where);
   const merged: Record<string, unknown> = {
     ...LLAMA_DEFAULTS,
     num_key_value_heads: raw.num_key_value_heads ?? heads,
     head_dim: raw.head_dim ?? (Number.isInteger(hidden / heads) ? hidden / heads : undefined),
     ...stripNullish(raw, ['num_key_value_heads', 'head_dim']),
+    rope_theta: ropeTheta,
     model_type: 'llama',
     architectures: ['LlamaForCausalLM'],
   };
@@ -141,10 +146,8 @@ export function resolveLlamaConfig(raw: Record<string, unknown>, where = 'llama 
       });
     }
   }
-  if (merged.rope_scaling !== null && merged.rope_scaling !== undefined) {
-    throw new ConfigError('rope scaling is not supported (use null)', { file: where, field: 'rope_scaling' });
-  }
   merged.rope_scaling = null;
+  merged.rope_parameters = { rope_type: 'default', rope_theta: merged.rope_theta };
   const kvHeads = merged.num_key_value_heads as number;
   if ((merged.num_attention_heads as number) % kvHeads !== 0) {
     throw new ConfigError(
@@ -170,6 +173,29 @@ export function resolveLlamaConfig(raw: Record<string, unknown>, where = 'llama 
   }
   merged.torch_dtype = 'float32';
   return merged as unknown as LlamaConfig;
+}
+
+/**
+ * The rotary base from either spelling: transformers 4 (`rope_theta`, `rope_scaling: null`) or 5
+ * (`rope_parameters: {rope_type: "default", rope_theta}`). Only plain (unscaled) rotary embeddings are supported.
+ */
+function ropeThetaOf(raw: Record<string, unknown>, where: string): unknown {
+  for (const field of ['rope_scaling', 'rope_parameters'] as const) {
+    const value = raw[field] as Record<string, unknown> | null | undefined;
+    if (value === null || value === undefined) continue;
+    const type = value.rope_type ?? value.type;
+    if (typeof value !== 'object' || (type !== undefined && type !== 'default')) {
+      throw new ConfigError(`only default (unscaled) rotary embeddings are supported, got ${JSON.stringify(value)}`, {
+        file: where,
+        field,
+      });
+    }
+    if (value.partial_rotary_factor !== undefined && value.partial_rotary_factor !== 1) {
+      throw new ConfigError('partial rotary embeddings are not supported', { file: where, field });
+    }
+    if (raw.rope_theta === undefined && value.rope_theta !== undefined) return value.rope_theta;
+  }
+  return raw.rope_theta ?? LLAMA_DEFAULTS.rope_theta;
 }
 
 function stripNullish(raw: Record<string, unknown>, keys: string[]): Record<string, unknown> {

@@ -147,7 +147,7 @@ export class LlamaModule implements CausalLMModule {
       const positions = options.positionIds ?? tf.tile(tf.reshape(tf.range(0, time, 1, 'int32'), [1, time]), [batch, 1]);
       const rotary = this.rotaryCosSin(positions as tf.Tensor2D);
       const bias = attentionBias(batch, time, options);
-      let x = embeddingLookup(this.weight('model.embed_tokens.weight'), ids) as tf.Tensor3D;
+      let x = embeddingLookup(this.weight('model.embed_tokens.weight') as tf.Tensor2D, ids) as tf.Tensor3D;
       for (let i = 0; i < c.num_hidden_layers; i++) {
         const p = `model.layers.${i}`;
         const seed = options.dropoutSeed === undefined ? undefined : deriveSeed(options.dropoutSeed, i);

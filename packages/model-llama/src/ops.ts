@@ -14,7 +14,7 @@ function swapLastTwo(x: tf.Tensor): tf.Tensor {
 }
 
 /** a @ b with NN kernels only; gradients dA = dy b^T, dB = a^T dy, also NN. */
-const nnMatMul = tf.customGrad((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+const nnMatMul = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
   save([a, b]);
   return {
     value: tf.matMul(a, b),
@@ -23,7 +23,7 @@ const nnMatMul = tf.customGrad((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFun
       return [tf.matMul(dy, swapLastTwo(sb)), tf.matMul(swapLastTwo(sa), dy)];
     },
   };
-});
+}) as unknown as Parameters<typeof tf.customGrad>[0]);
 
 /** a @ b (b transposed on its last two axes when `transposeB`); a and b have equal rank and batch dims. */
 export function matMul<T extends tf.Tensor>(a: T, b: tf.Tensor, transposeB = false): T {
@@ -32,7 +32,7 @@ export function matMul<T extends tf.Tensor>(a: T, b: tf.Tensor, transposeB = fal
 }
 
 /** Gather rows of a [V, d] table; the gradient is scatterND (duplicate ids sum). */
-const gatherRows = tf.customGrad((table: tf.Tensor, ids: tf.Tensor, save: tf.GradSaveFunc) => {
+const gatherRows = tf.customGrad(((table: tf.Tensor, ids: tf.Tensor, save: tf.GradSaveFunc) => {
   save([ids]);
   const [rows, width] = table.shape as [number, number];
   return {
@@ -42,7 +42,7 @@ const gatherRows = tf.customGrad((table: tf.Tensor, ids: tf.Tensor, save: tf.Gra
       return [tf.scatterND(flatIds, tf.reshape(dy, [-1, width]), [rows, width]), tf.zerosLike(saved[0]!)];
     },
   };
-});
+}) as unknown as Parameters<typeof tf.customGrad>[0]);
 
 /** table[ids] for int32 ids of any shape -> [...ids.shape, d]. */
 export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {

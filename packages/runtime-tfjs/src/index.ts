@@ -1,2 +1,10 @@
 export * from './causal-lm.js';
 export * from './engine/index.js';
+export * from './tokenizer/index.js';
+export * from './safetensors/index.js';
+export * from './scoring/index.js';
+export * from './checkpoint/index.js';
+export * from './model/index.js';
+export * from './classifier/index.js';
+export * from './training/index.js';
+export { TfjsRuntime } from './runtime.js';

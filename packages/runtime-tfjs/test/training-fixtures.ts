@@ -29,7 +29,8 @@ export class TinyCausalLM implements CausalLMModule {
     add('wpe.weight', normal([contextLength, hidden]));
     for (const n of ['q', 'k', 'v', 'o']) {
       add(`attn.${n}.weight`, normal([hidden, hidden]));
-      add(`attn.${n}.bias`, tf.zeros([hidden]));
+      // No key bias: softmax ignores it, so its gradient is pure rounding noise (which Adam would amplify).
+      if (n !== 'k') add(`attn.${n}.bias`, tf.zeros([hidden]));
     }
     add('ln_f.weight', tf.ones([hidden]));
     add('ln_f.bias', tf.zeros([hidden]));
@@ -52,7 +53,11 @@ export class TinyCausalLM implements CausalLMModule {
     const d = this.hiddenSize;
     const positions = options.positionIds ?? tf.tile(tf.range(0, t, 1, 'int32').reshape([1, t]), [b, 1]);
     const x = tf.add(embeddingLookup(this.v('wte.weight') as tf.Tensor2D, ids), embeddingLookup(this.v('wpe.weight') as tf.Tensor2D, positions.toInt())) as tf.Tensor3D;
-    const lin = (h: tf.Tensor3D, n: string) => tf.add(tf.reshape(tf.matMul(tf.reshape(h, [b * t, d]), this.v(`attn.${n}.weight`)), [b, t, d]), this.v(`attn.${n}.bias`)) as tf.Tensor3D;
+    const lin = (h: tf.Tensor3D, n: string) => {
+      const y = tf.reshape(tf.matMul(tf.reshape(h, [b * t, d]), this.v(`attn.${n}.weight`)), [b, t, d]) as tf.Tensor3D;
+      const bias = this.variables.get(`attn.${n}.bias`);
+      return bias ? (tf.add(y, bias) as tf.Tensor3D) : y;
+    };
     const q = lin(x, 'q');
     const k = lin(x, 'k');
     const val = lin(x, 'v');

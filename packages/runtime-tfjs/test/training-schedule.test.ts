@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { learningRateAt, planLearningRate, scheduleSegments, warmupStepsFor } from '../src/training/schedule.js';
-import { buildRows, groupSteps } from '../src/training/batching.js';
+import { buildRows } from '../src/training/batching.js';
 import { buildPlan, locateStep } from '../src/training/plan.js';
 import type { TrainerSettings, TrainingSequence } from '@class-it/core';
 
@@ -61,12 +61,11 @@ describe('batching and the plan', () => {
     expect(rows[0]!.weights).toEqual([1, 1, 0, 1, 0]);
     expect(rows[0]!.words).toBe(2);
     expect(rows[1]!.ids).toEqual([6, 7, 8, 9]);
+    // A sequence longer than a row is truncated into a row of its own.
+    expect(buildRows([seq([1, 2]), seq([3, 4, 5, 6, 7, 8, 9]), seq([1])], 6, true).map((r) => r.ids)).toEqual([[1, 2], [3, 4, 5, 6, 7, 8], [1]]);
   });
 
   it('groups micro-batches into optimizer steps, keeping order; maxSteps cuts the plan', () => {
-    const rows = buildRows(Array.from({ length: 7 }, (_, i) => seq([i, i + 1])), 4, false);
-    const steps = groupSteps(rows, 2, 2);
-    expect(steps.map((st) => st.map((m) => m.map((r) => r.ids[0])))).toEqual([[[0, 1], [2, 3]], [[4, 5], [6]]]);
     const settings = { sequenceLength: 4, packing: false, batchSize: 2, gradAccumulation: 2, warmupFraction: 0 } as TrainerSettings;
     const stages = [
       { name: 'a', sequences: Array.from({ length: 7 }, (_, i) => seq([i, i + 1])), epochs: 2, schedule: 'reset' as const },
@@ -74,6 +73,9 @@ describe('batching and the plan', () => {
     ];
     const plan = buildPlan(stages, settings);
     expect(plan.totalSteps).toBe(5);
+    const firstIds = (step: number) => locateStep(plan, step).microBatches.map((m) => m.map((r) => r.ids[0]));
+    expect([0, 1, 2, 3].map(firstIds)).toEqual([[[0, 1], [2, 3]], [[4, 5], [6]], [[0, 1], [2, 3]], [[4, 5], [6]]]);
+    expect(locateStep(plan, 4).microBatches.map((m) => m.map((r) => r.ids))).toEqual([[[1, 2]]]);
     expect(locateStep(plan, 3)).toMatchObject({ epoch: 1, stepInEpoch: 1, stepInStage: 3 });
     expect(locateStep(plan, 4).stage.name).toBe('b');
     expect(plan.segments).toEqual([{ start: 0, length: 5, warmupSteps: 0 }]);

@@ -5,6 +5,9 @@ import { registerPlugins } from './commands/plugins.js';
 import { registerScore } from './commands/score.js';
 import { registerEval } from './commands/eval.js';
 import { registerFinetune } from './commands/finetune.js';
+import { registerRun } from './commands/run.js';
+import { registerPretrain } from './commands/pretrain.js';
+import { registerReport } from './commands/report.js';
 import { CORE_VERSION } from '../version.js';
 
 export function buildProgram(ctx: CliContext = createCliContext()): Command {
@@ -22,5 +25,8 @@ export function buildProgram(ctx: CliContext = createCliContext()): Command {
   registerScore(program, ctx);
   registerEval(program, ctx);
   registerFinetune(program, ctx);
+  registerPretrain(program, ctx);
+  registerRun(program, ctx);
+  registerReport(program, () => ctx.getRegistry());
   return program;
 }

@@ -4,6 +4,7 @@
  * plugins themselves; this schema checks the shape around them.
  */
 import { z } from 'zod';
+import { instructionTuningSchema } from '../instruct/schema.js';
 
 const settings = z.record(z.string(), z.unknown()).default({});
 
@@ -72,7 +73,7 @@ export const experimentSchema = z.strictObject({
   runsDir: z.string().default('runs'),
   models: z.array(modelSchema).min(1),
   /** Instruction-tuning setup shared by all conditions (datasets, formatting, trainer). */
-  instruction: z.record(z.string(), z.unknown()).default({}),
+  instruction: instructionTuningSchema.optional(),
   conditions: z.array(conditionSchema).min(1),
   evaluation: evaluationSchema,
 }).superRefine((exp, ctx) => {

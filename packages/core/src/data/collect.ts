@@ -28,7 +28,8 @@ export class ExampleCollector {
       this.add(build());
     } catch (err) {
       if (!(err instanceof DataError) || this.policy === 'fail') throw err;
-      this.skipped.push({ where: formatLocation(err.location).replace(/: $/, ''), reason: err.message });
+      const where = formatLocation(err.location);
+      this.skipped.push({ where: where.replace(/: $/, ''), reason: err.message.startsWith(where) ? err.message.slice(where.length) : err.message });
     }
   }
 

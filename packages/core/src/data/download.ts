@@ -5,9 +5,10 @@
  * its size, then renamed into place. A sidecar `<target>.meta.json` records what was verified.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
-import { Readable } from 'node:stream';
+import { createReadStream, promises as fs } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+import http from 'node:http';
+import https from 'node:https';
 import { ClassItError, DataError } from '../util/errors.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 
@@ -20,7 +21,6 @@ export interface DownloadOptions {
   headers?: Record<string, string>;
   /** Transfers tried before giving up (each one resumes the last). Default 5. */
   maxAttempts?: number;
-  fetchImpl?: typeof fetch;
   log?: (line: string) => void;
 }
 
@@ -41,6 +41,53 @@ export interface DownloadResult extends DownloadMeta {
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * GET with node:http(s), following redirects (the Hub's `resolve` redirects to a CDN; credentials are not sent to
+ * another host). node:http rather than fetch: a cut connection still delivers every byte that arrived, which the
+ * resume needs (a WHATWG stream drops its queue on error).
+ */
+function httpGet(url: string, headers: Record<string, string>, redirects = 5): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const get = target.protocol === 'https:' ? https.get : target.protocol === 'http:' ? http.get : undefined;
+    if (!get) return reject(new ClassItError(`unsupported URL scheme in ${url}`));
+    const req = get(target, { headers }, (res) => {
+      const location = res.headers.location;
+      if (res.statusCode && res.statusCode >= 300 && res.statusCode < 400 && location) {
+        res.resume();
+        if (redirects === 0) return reject(new ClassItError(`too many redirects fetching ${url}`));
+        const next = new URL(location, target);
+        const { Authorization: _auth, ...rest } = headers;
+        resolve(httpGet(next.href, next.origin === target.origin ? headers : rest, redirects - 1));
+        return;
+      }
+      resolve(res);
+    });
+    req.on('error', reject);
+    req.setTimeout(60_000, () => req.destroy(new Error('no data for 60 s')));
+  });
+}
+
+/** Write a response body chunk by chunk, so whatever arrived before a cut is on disk for the resume. */
+async function appendBody(body: http.IncomingMessage, file: string, append: boolean): Promise<void> {
+  const handle = await fs.open(file, append ? 'a' : 'w');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let writing = Promise.resolve();
+      body.on('data', (chunk: Buffer) => {
+        body.pause();
+        writing = writing.then(() => handle.write(chunk)).then(() => { body.resume(); }, reject);
+      });
+      body.on('end', () => writing.then(() => resolve(), reject));
+      body.on('aborted', () => writing.then(() => reject(new Error('connection aborted')), reject));
+      body.on('error', (err) => writing.then(() => reject(err), reject));
+      body.on('close', () => { if (!body.complete) writing.then(() => reject(new Error('connection closed early')), reject); });
+    });
+  } finally {
+    await handle.close();
+  }
+}
 
 export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
@@ -78,7 +125,6 @@ async function fileSize(file: string): Promise<number> {
 
 export async function downloadFile(options: DownloadOptions): Promise<DownloadResult> {
   const { url, target } = options;
-  const doFetch = options.fetchImpl ?? fetch;
   const maxAttempts = options.maxAttempts ?? 5;
   const partial = `${target}.partial`;
   const partialInfo = `${target}.partial.json`;
@@ -110,54 +156,55 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
       headers.Range = `bytes=${have}-`;
       if (etag) headers['If-Range'] = `"${etag}"`;
     }
-    let response: Response;
+    let response: http.IncomingMessage;
     try {
-      response = await doFetch(url, { headers, redirect: 'follow' });
+      response = await httpGet(url, headers);
     } catch (err) {
       lastError = err;
       log(`download ${url}: ${(err as Error).message}; retrying (${attempts}/${maxAttempts})`);
       continue;
     }
-    if (response.status === 416 && have > 0) {
+    const status = response.statusCode ?? 0;
+    if (status === 416 && have > 0) {
       // Our partial is as long as (or longer than) the file: verify it below, or restart on mismatch.
-      await response.body?.cancel();
-    } else if (response.status !== 200 && response.status !== 206) {
-      await response.body?.cancel();
-      const message = `HTTP ${response.status} ${response.statusText} for ${url}`;
-      if (response.status >= 500 || response.status === 408 || response.status === 429) {
+      response.resume();
+    } else if (status !== 200 && status !== 206) {
+      response.resume();
+      const message = `HTTP ${status} ${response.statusMessage ?? ''} for ${url}`;
+      if (status >= 500 || status === 408 || status === 429) {
         lastError = new ClassItError(message);
         log(`download: ${message}; retrying (${attempts}/${maxAttempts})`);
         continue;
       }
-      throw new ClassItError(message + (response.status === 401 || response.status === 403 ? ' (a gated or private file? set HF_TOKEN)' : ''));
+      throw new ClassItError(message + (status === 401 || status === 403 ? ' (a gated or private file? set HF_TOKEN)' : ''));
     } else {
-      const responseEtag = normaliseEtag(response.headers.get('x-linked-etag') ?? response.headers.get('etag'));
+      const header = (name: string) => { const v = response.headers[name]; return Array.isArray(v) ? v[0] : v; };
+      const responseEtag = normaliseEtag(header('x-linked-etag') ?? header('etag') ?? null);
       let append = false;
-      if (response.status === 206) {
-        const start = Number(/bytes (\d+)-/.exec(response.headers.get('content-range') ?? '')?.[1]);
+      if (status === 206) {
+        const start = Number(/bytes (\d+)-/.exec(header('content-range') ?? '')?.[1]);
         append = start === have;
         if (!append) {
-          await response.body?.cancel();
+          response.resume();
           await fs.rm(partial, { force: true });
           lastError = new ClassItError(`server answered a range from byte ${start}, expected ${have}`);
           continue;
         }
-        resumedBytes += Number(response.headers.get('content-length') ?? 0);
+        resumedBytes += Number(header('content-length') ?? 0);
         log(`download ${url}: resuming at byte ${have}`);
       }
       etag = responseEtag ?? etag;
       await writeJsonAtomic(partialInfo, { url, etag });
-      const declared = response.headers.get('content-length');
+      const declared = header('content-length');
       const before = append ? have : 0;
       try {
-        if (!response.body) throw new Error('empty response body');
-        await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), createWriteStream(partial, { flags: append ? 'a' : 'w' }));
+        await appendBody(response, partial, append);
       } catch (err) {
         lastError = err;
         log(`download ${url}: transfer interrupted (${(err as Error).message}); will resume (${attempts}/${maxAttempts})`);
         continue;
       }
-      if (declared !== null && (await fileSize(partial)) - before < Number(declared)) {
+      if (declared !== undefined && (await fileSize(partial)) - before < Number(declared)) {
         lastError = new Error('connection closed before the whole body arrived');
         log(`download ${url}: transfer cut short; will resume (${attempts}/${maxAttempts})`);
         continue;

@@ -141,7 +141,7 @@ export async function hubDatasetFiles(uri: string, split: string, options: HubOp
       await fs.mkdir(path.dirname(local), { recursive: true });
       const url = `${hubEndpoint(options)}/datasets/${ref.repo}/resolve/${encodeURIComponent(ref.revision)}/${f.path.split('/').map(encodeURIComponent).join('/')}`;
       options.log?.(`downloading ${url}`);
-      await downloadFile({ url, target: local, sha256: f.sha256, expectedSize: f.size || undefined, headers: authHeaders(options), fetchImpl: options.fetchImpl, log: options.log });
+      await downloadFile({ url, target: local, sha256: f.sha256, expectedSize: f.size || undefined, headers: authHeaders(options), log: options.log });
     }
     paths.push(local);
   }
@@ -167,6 +167,6 @@ export async function cachedUrlFile(url: string, options: HubOptions & { sha256?
   }
   await fs.mkdir(path.dirname(local), { recursive: true });
   const sameHost = parsed.origin === new URL(hubEndpoint(options)).origin;
-  await downloadFile({ url, target: local, sha256: options.sha256, headers: sameHost ? authHeaders(options) : {}, fetchImpl: options.fetchImpl, log: options.log });
+  await downloadFile({ url, target: local, sha256: options.sha256, headers: sameHost ? authHeaders(options) : {}, log: options.log });
   return local;
 }

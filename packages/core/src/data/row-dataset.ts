@@ -41,7 +41,10 @@ export class RowDataset<Shape extends z.ZodRawShape> implements InstructionDatas
     for (const file of files) {
       for await (const row of readDataRows(file, { format: settings.format, columns: this.spec.columns })) {
         if (collector.full) break;
-        collector.tryRow(() => this.spec.toExamples(row, settings));
+        collector.tryRow(() => {
+          if (row.error) throw row.error;
+          return this.spec.toExamples(row, settings);
+        });
       }
       if (collector.full) break;
     }

@@ -17,6 +17,8 @@ export interface DataRow {
   /** 1-based line (JSONL, CSV) or row number (parquet, JSON array). */
   line: number;
   value: Record<string, unknown>;
+  /** Set when the row itself could not be parsed (e.g. invalid JSON on a JSONL line): a bad row for the policy. */
+  error?: DataError;
 }
 
 export function formatOf(file: string, explicit?: DataFormat): DataFormat {
@@ -52,7 +54,17 @@ export async function* readDataRows(file: string, options: { format?: DataFormat
   if (format === 'text') throw new DataError('a plain-text file holds no rows; this dataset needs jsonl, json, csv or parquet', { file });
   const text = await readText(file);
   if (format === 'jsonl') {
-    for (const r of parseJsonl(text, file)) yield { file, line: r.line, value: r.value };
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      if (lines[i]!.trim() === '') continue;
+      try {
+        const [r] = parseJsonl(lines[i]!, file);
+        yield { file, line: i + 1, value: r!.value };
+      } catch (err) {
+        if (!(err instanceof DataError)) throw err;
+        yield { file, line: i + 1, value: {}, error: new DataError(err.message.replace(/^.*?:1: /, ''), { file, line: i + 1 }) };
+      }
+    }
   } else if (format === 'json') {
     let parsed: unknown;
     try {

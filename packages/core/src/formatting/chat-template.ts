@@ -4,22 +4,23 @@
  * `tokenizer.apply_chat_template` does; the rendered text is then tokenised without adding special tokens.
  *
  * Two built-in templates:
- * - `default`: each turn is `<|role|>\n{content}<|end|>\n`; the role markers are special tokens that must be in
- *   the tokenizer (pretrain with them, or let the instruct job add them when the model supports it).
+ * - `default`: each turn is `<|role|>\n{content}{eos}\n` (the EOS token ends a turn); the role markers are special
+ *   tokens that must be in the tokenizer (pretrain with them, or let the instruct job add them when the model
+ *   supports it).
  * - `plain`: `User: ...` / `Assistant: ...` lines; needs no new tokens (for tokenizers without role tokens).
  */
 import { Template } from '@huggingface/jinja';
 import type { ChatMessage } from '../contracts/dataset.js';
 import { ConfigError } from '../util/errors.js';
 
-export const ROLE_TOKENS = { system: '<|system|>', user: '<|user|>', assistant: '<|assistant|>', end: '<|end|>' } as const;
+export const ROLE_TOKENS = { system: '<|system|>', user: '<|user|>', assistant: '<|assistant|>' } as const;
 /** Special tokens the default template needs in the tokenizer. */
-export const DEFAULT_TEMPLATE_TOKENS: string[] = [ROLE_TOKENS.system, ROLE_TOKENS.user, ROLE_TOKENS.assistant, ROLE_TOKENS.end];
+export const DEFAULT_TEMPLATE_TOKENS: string[] = [ROLE_TOKENS.system, ROLE_TOKENS.user, ROLE_TOKENS.assistant];
 
 export const DEFAULT_CHAT_TEMPLATE =
   "{{ bos_token }}{% for message in messages %}" +
   "{% if message['role'] not in ['system', 'user', 'assistant'] %}{{ raise_exception('unknown role: ' + message['role']) }}{% endif %}" +
-  "{{ '<|' + message['role'] + '|>\\n' + message['content'] + '<|end|>\\n' }}" +
+  "{{ '<|' + message['role'] + '|>\\n' + message['content'] + eos_token + '\\n' }}" +
   "{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}";
 
 export const PLAIN_CHAT_TEMPLATE =
@@ -53,9 +54,6 @@ export class ChatTemplate {
         add_generation_prompt: options.addGenerationPrompt ?? false,
         bos_token: options.bos_token ?? '',
         eos_token: options.eos_token ?? '',
-        raise_exception: (message: string) => {
-          throw new Error(message);
-        },
       });
     } catch (err) {
       throw new ConfigError(`chat template '${this.name}' failed to render: ${(err as Error).message}`, { field: 'formatting.template' });

@@ -70,7 +70,7 @@ export function modelFigures(data: ReportData, m: ModelReport): Figure[] {
       return linePanel(condition, curves.map((l) => ({
         label: `${condition} seed ${l.seed}`, color: conditionColor(data, condition), dash: dashOf(l.seed),
         points: l.points.map((p) => ({ x: p.x, y: p.loss })),
-      })), { xLabel: first.xField === 'words_seen' ? 'words seen' : 'step', yLabel: 'training loss',
+      })), { xLabel: first.xField === 'words_seen' ? 'words seen' : 'step', yLabel: 'training loss', logX: false,
         vlines: first.stageStarts.slice(1).map((s) => ({ x: s.x, label: `stage ${s.stage}` })) });
     });
     const legend = seeds.map((s) => ({ label: `seed ${s}`, color: '#555', dash: dashOf(s) }));

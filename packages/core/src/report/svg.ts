@@ -33,7 +33,7 @@ function tickLabel(v: number): string {
   const a = Math.abs(v);
   if (a >= 1e9) return `${n(v / 1e9)}B`;
   if (a >= 1e6) return `${n(v / 1e6)}M`;
-  if (a >= 1e4) return `${n(v / 1e3)}k`;
+  if (a >= 1e3) return `${n(v / 1e3)}k`;
   return Number(v.toPrecision(4)).toString();
 }
 
@@ -60,7 +60,7 @@ export function renderFigure(opts: { id: string; title: string; panels: Panel[];
   const legendHeight = opts.legend.length ? 24 : 0;
   const top = 30 + legendHeight;
   const rows = Math.ceil(opts.panels.length / cols);
-  const width = Math.max(cols * pw, Math.ceil(opts.title.length * 8 + 16));
+  const width = Math.max(cols * pw, Math.ceil(opts.title.length * 8.8 + 16));
   const height = top + Math.max(1, rows) * ph + 6;
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-figure="${escapeXml(opts.id)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT} font-size="11">`);
@@ -220,8 +220,8 @@ export interface Series {
   markers?: boolean;
 }
 
-/** Lines over x (log x when the range spans more than a factor 20 and is positive), optional ±sd bands. */
-export function linePanel(title: string, series: Series[], opts: { xLabel: string; yLabel?: string; vlines?: Array<{ x: number; label: string }> }): Panel {
+/** Lines over x (log x, unless `logX: false`, when the range is positive and spans more than a factor 20), optional ±sd bands. */
+export function linePanel(title: string, series: Series[], opts: { xLabel: string; yLabel?: string; vlines?: Array<{ x: number; label: string }>; logX?: 'auto' | false }): Panel {
   return {
     title,
     render(w, h) {
@@ -230,7 +230,7 @@ export function linePanel(title: string, series: Series[], opts: { xLabel: strin
       const ys = series.flatMap((s) => s.points.flatMap((p) => (p.sd && Number.isFinite(p.sd) ? [p.y - p.sd, p.y + p.sd] : [p.y])));
       const xmin = xs.length ? Math.min(...xs) : 0;
       const xmax = xs.length ? Math.max(...xs) : 1;
-      const logX = xmin > 0 && xmax / xmin > 20;
+      const logX = opts.logX !== false && xmin > 0 && xmax / xmin > 20;
       const xt = logX ? (v: number) => Math.log10(v) : (v: number) => v;
       const xTicks = logX ? logTicks(xmin, xmax) : niceTicks(xmin, xmax, 4);
       const xd0 = logX ? xt(xmin) : xTicks[0]!;

@@ -19,7 +19,7 @@ import { ConfigError } from '../util/errors.js';
 /** The two training steps, behind an interface so the runner reads as the plan it is. */
 export interface ExperimentSteps {
   /** Pretrain `spec` into `outDir` (resuming if work is there); returns the final checkpoint directory. */
-  pretrain(registry: PluginRegistry, model: ModelSpec, outDir: string, seed: number, log: (l: string) => void): Promise<string>;
+  pretrain(registry: PluginRegistry, model: ModelSpec, outDir: string, seed: number, log: (l: string) => void, baseDir: string): Promise<string>;
   /** Instruction-tune `baseDir` with the condition's curriculum into `outDir`; returns the model directory to
    *  evaluate (the base itself when the curriculum has no stages). */
   instructionTune(registry: PluginRegistry, args: {
@@ -135,17 +135,24 @@ export async function runExperiment(exp: Experiment, registry: PluginRegistry, o
       if (!baseDir) {
         baseDir = model.checkpoint
           ? path.resolve(options.baseDir, model.checkpoint)
-          : await options.steps.pretrain(registry, model, runDir.pretrainDir(model.name), exp.seeds[0]!, log);
+          : await options.steps.pretrain(registry, model, runDir.pretrainDir(model.name), exp.seeds[0]!, log, options.baseDir);
         baseDirs.set(model.name, baseDir);
       }
 
       // 2. Instruction tuning with the condition's curriculum.
       progress(`instruction tuning (${condition.curriculum})`);
-      const modelDir = await options.steps.instructionTune(registry, {
-        baseDir, condition, instruction: exp.instruction, seed: key.seed, outDir: runDir.trainDir(key),
-        baseDirOfExperiment: options.baseDir, log,
-        onStage: (stage, step, total) => progress(`training ${stage} ${step}/${total}`),
-      });
+      let modelDir: string;
+      if (exp.instruction) {
+        modelDir = await options.steps.instructionTune(registry, {
+          baseDir, condition, instruction: exp.instruction, seed: key.seed, outDir: runDir.trainDir(key),
+          baseDirOfExperiment: options.baseDir, log,
+          onStage: (stage, step, total) => progress(`training ${stage} ${step}/${total}`),
+        });
+      } else if (registry.get('curriculum', condition.curriculum).plan({ datasets: {}, settings: condition.settings, seed: key.seed }).length === 0) {
+        modelDir = baseDir; // e.g. baseline: nothing to train, no datasets needed
+      } else {
+        throw new ConfigError(`condition '${condition.name}' trains (curriculum ${condition.curriculum}) but the experiment has no 'instruction' section with datasets`);
+      }
       record.modelDir = modelDir;
 
       // 3. Evaluations of the final model (each skipped if its results are already on disk).

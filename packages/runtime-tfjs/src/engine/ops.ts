@@ -37,7 +37,8 @@ export function matMul<T extends tf.Tensor>(a: T, b: tf.Tensor, transposeA = fal
   }
   // Tensors the gradient needs go through `save` (tfjs keeps a clone): a closure over x or w would read
   // tensors that an enclosing tf.tidy has already disposed by the time the backward pass runs.
-  const nnMatMul = tf.customGrad((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
+  const nnMatMul = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x, w, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     save([x, w]);
     const lhs = transposeA ? swapLastTwo(x) : x;
     const rhs = transposeB ? swapLastTwo(w) : w;
@@ -58,7 +59,7 @@ export function matMul<T extends tf.Tensor>(a: T, b: tf.Tensor, transposeA = fal
     };
     return { value, gradFunc };
   });
-  return nnMatMul(a, b) as T;
+  return nnMatMul(a, b) as unknown as T;
 }
 
 /**
@@ -69,7 +70,8 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
   if (ids.dtype !== 'int32') throw new Error(`embeddingLookup: ids must be int32, got ${ids.dtype}`);
   const [vocab, dim] = table.shape;
   const flatIds = tf.reshape(ids, [-1]) as tf.Tensor1D;
-  const lookup = tf.customGrad((t: tf.Tensor, save: tf.GradSaveFunc) => {
+  const lookup = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [t, save] = args as [tf.Tensor, tf.GradSaveFunc];
     save([flatIds]);
     const value = tf.gather(t, flatIds);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor =>

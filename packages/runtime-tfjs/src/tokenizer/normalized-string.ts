@@ -110,12 +110,13 @@ export class NormalizedString {
     this.transformRange(0, this.normalized.length, changes, initialRemoved);
   }
 
-  /** Insert `prefix` before the first character (HF `prepend`); nothing on an empty string. */
+  /** Insert `prefix` before the first character (HF `prepend`; nothing on an empty string): the prefix takes the
+   *  alignment of the first character. */
   prepend(prefix: string): void {
-    if (this.isEmpty()) return;
+    if (this.isEmpty() || prefix.length === 0) return;
     const first = String.fromCodePoint(this.normalized.codePointAt(0)!);
-    const changes: CharChange[] = Array.from(prefix, (c): CharChange => [c, 1]);
-    changes.push([first, 0]);
+    const changes: CharChange[] = Array.from(prefix, (c, i): CharChange => [c, i === 0 ? 0 : 1]);
+    changes.push([first, 1]);
     this.transformRange(0, first.length, changes, 0);
   }
 

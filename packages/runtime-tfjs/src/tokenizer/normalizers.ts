@@ -78,13 +78,14 @@ function stripWhitespace(s: NormalizedString, left: boolean, right: boolean): vo
 }
 
 /**
- * Unicode normalisation, one grapheme-like cluster (a character and its combining marks) at a time: a cluster
- * the form leaves unchanged keeps its alignments; a changed one aligns all its output to the whole cluster.
+ * Unicode normalisation, one cluster (a character and its combining marks) at a time. In a changed cluster the
+ * i-th output character takes the alignment of the i-th input character (a composed character aligns to its
+ * base, as in HF); extra output characters (decomposition) align to the last input character.
  */
 function unicodeNormalize(s: NormalizedString, form: 'NFC' | 'NFD' | 'NFKC' | 'NFKD'): void {
   const text = s.normalized;
   if (text.normalize(form) === text) return;
-  const clusters = text.match(/\P{M}\p{M}*|\p{M}+/gu) ?? [];
+  const clusters = text.match(/\P{M}\p{M}*|\p{M}+/gsu) ?? [];
   let out = '';
   const starts: number[] = [];
   const ends: number[] = [];
@@ -97,11 +98,20 @@ function unicodeNormalize(s: NormalizedString, form: 'NFC' | 'NFD' | 'NFKC' | 'N
         ends.push(s.ends[pos + i]);
       }
     } else {
-      const start = s.starts[pos];
-      const end = s.ends[pos + cluster.length - 1];
-      for (let i = 0; i < normalized.length; i++) {
-        starts.push(start);
-        ends.push(end);
+      const inputStarts: number[] = [];
+      let unit = pos;
+      for (const c of cluster) {
+        inputStarts.push(unit);
+        unit += c.length;
+      }
+      let k = 0;
+      for (const c of normalized) {
+        const source = inputStarts[Math.min(k, inputStarts.length - 1)];
+        for (let u = 0; u < c.length; u++) {
+          starts.push(s.starts[source]);
+          ends.push(s.ends[source]);
+        }
+        k++;
       }
     }
     out += normalized;

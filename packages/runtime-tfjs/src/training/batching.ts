@@ -52,39 +52,43 @@ function appendSegment(row: Row, seq: TrainingSequence, length: number, segment:
   row.words += seq.words;
 }
 
-/** Rows of a stage (one epoch), in order. Sequences longer than `sequenceLength` are truncated. */
-export function buildRows(sequences: TrainingSequence[], sequenceLength: number, packing: boolean): Row[] {
-  const rows: Row[] = [];
-  if (!packing) {
-    for (const seq of sequences) {
-      const row: Row = { ids: [], targets: [], weights: [], words: 0 };
-      appendSegment(row, seq, Math.min(seq.ids.length, sequenceLength), undefined);
-      rows.push(row);
-    }
-    return rows;
-  }
-  let row: Row | undefined;
-  let segment = 0;
-  for (const seq of sequences) {
+/**
+ * Where each row starts: row r holds sequences [starts[r], starts[r + 1]). Without packing every sequence is a
+ * row; with packing, whole (truncated) sequences fill a row greedily in order. Rows are built from these
+ * boundaries only when their step runs, so a large corpus is not copied.
+ */
+export function rowStarts(sequences: TrainingSequence[], sequenceLength: number, packing: boolean): number[] {
+  if (!packing) return Array.from({ length: sequences.length + 1 }, (_, i) => i);
+  const starts: number[] = [];
+  let used = Number.POSITIVE_INFINITY;
+  sequences.forEach((seq, i) => {
     const length = Math.min(seq.ids.length, sequenceLength);
-    if (!row || row.ids.length + length > sequenceLength) {
-      row = { ids: [], targets: [], weights: [], segmentIds: [], positions: [], words: 0 };
-      rows.push(row);
-      segment = 0;
+    if (used + length > sequenceLength) {
+      starts.push(i);
+      used = 0;
     }
-    segment += 1;
-    appendSegment(row, seq, length, segment);
-  }
-  return rows;
+    used += length;
+  });
+  starts.push(sequences.length);
+  return starts;
 }
 
-/** Group rows into micro-batches of `batchSize` rows, and those into optimizer steps of `gradAccumulation`. */
-export function groupSteps(rows: Row[], batchSize: number, gradAccumulation: number): Row[][][] {
-  const micro: Row[][] = [];
-  for (let i = 0; i < rows.length; i += batchSize) micro.push(rows.slice(i, i + batchSize));
-  const steps: Row[][][] = [];
-  for (let i = 0; i < micro.length; i += gradAccumulation) steps.push(micro.slice(i, i + gradAccumulation));
-  return steps;
+/** The row made of sequences [start, end). */
+export function makeRow(sequences: TrainingSequence[], start: number, end: number, sequenceLength: number, packing: boolean): Row {
+  const row: Row = packing ? { ids: [], targets: [], weights: [], segmentIds: [], positions: [], words: 0 } : { ids: [], targets: [], weights: [], words: 0 };
+  for (let i = start; i < end; i++) {
+    const seq = sequences[i]!;
+    appendSegment(row, seq, Math.min(seq.ids.length, sequenceLength), packing ? i - start + 1 : undefined);
+  }
+  return row;
+}
+
+/** All rows of a list of sequences, in order (sequences longer than `sequenceLength` are truncated). */
+export function buildRows(sequences: TrainingSequence[], sequenceLength: number, packing: boolean): Row[] {
+  const starts = rowStarts(sequences, sequenceLength, packing);
+  const rows: Row[] = [];
+  for (let r = 0; r + 1 < starts.length; r++) rows.push(makeRow(sequences, starts[r]!, starts[r + 1]!, sequenceLength, packing));
+  return rows;
 }
 
 export function rowWeight(row: Row): number {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { ClassItError, writeDirAtomic, writeJsonAtomic, type TrainableModel } from '@class-it/core';
 import type { ScheduleSegment } from './schedule.js';
-import { readSafetensorsFile, writeSafetensorsFile } from '../safetensors/index.js';
+import { readSafetensors, writeSafetensors } from '../safetensors/index.js';
 
 export const TRAIN_STATE_FILE = 'train-state.json';
 export const TRAIN_TENSORS_FILE = 'training-state.safetensors';
@@ -41,7 +41,7 @@ export type NamedTensors = Map<string, { shape: number[]; data: Float32Array }>;
 export async function writeCheckpoint(dir: string, model: TrainableModel, state: TrainState, tensors: NamedTensors): Promise<void> {
   await writeDirAtomic(dir, async (tmp) => {
     await model.save(tmp);
-    await writeSafetensorsFile(path.join(tmp, TRAIN_TENSORS_FILE), tensors, { format: 'class-it-train-state' });
+    await writeSafetensors(path.join(tmp, TRAIN_TENSORS_FILE), tensors, { format: 'class-it-train-state' });
     await writeJsonAtomic(path.join(tmp, TRAIN_STATE_FILE), { ...state, lastLoss: Number.isFinite(state.lastLoss) ? state.lastLoss : null });
   });
 }
@@ -64,8 +64,9 @@ export async function readCheckpoint(dir: string): Promise<{ state: TrainState; 
   }
   if (state.version !== 1 || !Number.isInteger(state.step)) throw new ClassItError('not a class-it train state (version 1 with a step)', { file: statePath });
   state.lastLoss = state.lastLoss ?? Number.NaN;
-  const file = await readSafetensorsFile(path.join(dir, TRAIN_TENSORS_FILE));
+  const contents = await readSafetensors(path.join(dir, TRAIN_TENSORS_FILE));
   const tensors = new Map<string, Float32Array>();
-  for (const [name, t] of file.tensors) tensors.set(name, t.data);
+  for (const [name, t] of contents) tensors.set(name, t.data);
   return { state, tensors };
 }
+

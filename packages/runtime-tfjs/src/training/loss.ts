@@ -13,14 +13,14 @@ import type { Row } from './batching.js';
 export function tokenCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
   const [n, v] = logits.shape;
   // Targets go in as an input (with a zero gradient) so the tape keeps them alive for the backward pass.
-  const crossEntropy = tf.customGrad((x, target, save) => {
+  const crossEntropy = tf.customGrad(((x: tf.Tensor, target: tf.Tensor, save: tf.GradSaveFunc) => {
     const x2 = x as tf.Tensor2D;
     const indices = tf.stack([tf.range(0, n, 1, 'int32'), tf.cast(target, 'int32')], 1) as tf.Tensor2D;
     const lse = tf.logSumExp(x2, 1);
     save([x2, lse, target]);
     return {
       value: tf.sub(lse, tf.gatherND(x2, indices)),
-      gradFunc: (dy, saved) => {
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, lseSaved, targetSaved] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
         const idx = tf.stack([tf.range(0, n, 1, 'int32'), tf.cast(targetSaved, 'int32')], 1) as tf.Tensor2D;
         const probs = tf.exp(tf.sub(xs, tf.expandDims(lseSaved, 1)));
@@ -28,7 +28,7 @@ export function tokenCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf
         return [tf.sub(tf.mul(probs, dyCol), tf.scatterND(idx, dy as tf.Tensor1D, [n, v])), tf.zeros(targetSaved.shape, 'float32')];
       },
     };
-  });
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return crossEntropy(logits, targets) as tf.Tensor1D;
 }
 

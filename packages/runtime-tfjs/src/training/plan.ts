@@ -3,16 +3,18 @@
  * learning-rate schedules. Built from the stages and settings alone, so a resumed run rebuilds the same plan
  * and continues at the saved step.
  */
-import { ConfigError, type TrainerSettings, type TrainingStageData } from '@class-it/core';
-import { buildRows, groupSteps, type Row } from './batching.js';
+import { ConfigError, type TrainerSettings, type TrainingSequence, type TrainingStageData } from '@class-it/core';
+import { makeRow, rowStarts, type Row } from './batching.js';
 import { scheduleSegments, type ScheduleSegment } from './schedule.js';
 
 export interface StagePlan {
   index: number;
   name: string;
   epochs: number;
-  /** Optimizer steps of one epoch: each a list of micro-batches, each a list of rows. */
-  epochSteps: Row[][][];
+  sequences: TrainingSequence[];
+  /** Row boundaries of one epoch (see `rowStarts`). */
+  rowStarts: number[];
+  stepsPerEpoch: number;
   /** Steps this stage runs (epochs x steps per epoch, cut by maxSteps). */
   steps: number;
   /** Global index of the stage's first step. */
@@ -22,6 +24,10 @@ export interface StagePlan {
 
 export interface TrainingPlan {
   stages: StagePlan[];
+  batchSize: number;
+  gradAccumulation: number;
+  sequenceLength: number;
+  packing: boolean;
   totalSteps: number;
   segments: ScheduleSegment[];
 }
@@ -59,13 +65,23 @@ export function buildPlan(stages: TrainingStageData[], s: TrainerSettings): Trai
   const budget = s.maxSteps ?? Number.POSITIVE_INFINITY;
   for (const [index, stage] of stages.entries()) {
     if (!(Number.isInteger(stage.epochs) && stage.epochs > 0)) throw new ConfigError(`stage '${stage.name}': epochs must be an integer > 0, got ${stage.epochs}`, { field: 'epochs' });
-    const epochSteps = groupSteps(buildRows(stage.sequences, s.sequenceLength, s.packing), s.batchSize, s.gradAccumulation);
-    const steps = Math.min(epochSteps.length * stage.epochs, Math.max(0, budget - first));
+    const starts = rowStarts(stage.sequences, s.sequenceLength, s.packing);
+    const rows = starts.length - 1;
+    const stepsPerEpoch = Math.ceil(rows / (s.batchSize * s.gradAccumulation));
+    const steps = Math.min(stepsPerEpoch * stage.epochs, Math.max(0, budget - first));
     if (steps === 0) continue;
-    plans.push({ index, name: stage.name, epochs: stage.epochs, epochSteps, steps, firstStep: first, schedule: stage.schedule });
+    plans.push({ index, name: stage.name, epochs: stage.epochs, sequences: stage.sequences, rowStarts: starts, stepsPerEpoch, steps, firstStep: first, schedule: stage.schedule });
     first += steps;
   }
-  return { stages: plans, totalSteps: first, segments: scheduleSegments(plans, s.warmupFraction) };
+  return {
+    stages: plans,
+    batchSize: s.batchSize,
+    gradAccumulation: s.gradAccumulation,
+    sequenceLength: s.sequenceLength,
+    packing: s.packing,
+    totalSteps: first,
+    segments: scheduleSegments(plans, s.warmupFraction),
+  };
 }
 
 /** Where global step `step` (0-based) falls. */
@@ -73,10 +89,25 @@ export function locateStep(plan: TrainingPlan, step: number): StepLocation {
   const stage = plan.stages.find((st) => step >= st.firstStep && step < st.firstStep + st.steps);
   if (!stage) throw new RangeError(`step ${step} is outside the plan (${plan.totalSteps} steps)`);
   const stepInStage = step - stage.firstStep;
-  const perEpoch = stage.epochSteps.length;
-  const epoch = Math.floor(stepInStage / perEpoch);
-  const stepInEpoch = stepInStage % perEpoch;
-  return { stage, epoch, stepInEpoch, stepInStage, microBatches: stage.epochSteps[stepInEpoch]! };
+  const epoch = Math.floor(stepInStage / stage.stepsPerEpoch);
+  const stepInEpoch = stepInStage % stage.stepsPerEpoch;
+  return { stage, epoch, stepInEpoch, stepInStage, microBatches: microBatchesOf(plan, stage, stepInEpoch) };
+}
+
+/** The micro-batches (lists of rows) of one step of an epoch, built now. */
+function microBatchesOf(plan: TrainingPlan, stage: StagePlan, stepInEpoch: number): Row[][] {
+  const rowCount = stage.rowStarts.length - 1;
+  const first = stepInEpoch * plan.batchSize * plan.gradAccumulation;
+  const micro: Row[][] = [];
+  for (let m = 0; m < plan.gradAccumulation; m++) {
+    const begin = first + m * plan.batchSize;
+    const end = Math.min(begin + plan.batchSize, rowCount);
+    if (begin >= end) break;
+    const rows: Row[] = [];
+    for (let r = begin; r < end; r++) rows.push(makeRow(stage.sequences, stage.rowStarts[r]!, stage.rowStarts[r + 1]!, plan.sequenceLength, plan.packing));
+    micro.push(rows);
+  }
+  return micro;
 }
 
 /** A short digest of what the plan trains on, so a checkpoint is only resumed by the same run. */

@@ -1,0 +1,3 @@
+export * from './schema.js';
+export * from './template-choice.js';
+export * from './job.js';

@@ -1,0 +1,4 @@
+export * from './corpus.js';
+export * from './milestones.js';
+export * from './sequences.js';
+export * from './pretrain.js';

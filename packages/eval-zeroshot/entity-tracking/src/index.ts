@@ -1,0 +1,2 @@
+export * from './evaluator.js';
+export * from './items.js';

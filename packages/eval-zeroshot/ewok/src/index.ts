@@ -1,0 +1,3 @@
+export * from './evaluator.js';
+export * from './items.js';
+export * from './zip-source.js';

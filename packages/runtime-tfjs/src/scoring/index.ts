@@ -1,0 +1,3 @@
+export * from './causal-rule.js';
+export * from './batch-scorer.js';
+export * from './scorer.js';

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Install the native TensorFlow CPU backend (@tensorflow/tfjs-node) for the tfjs runtime. Optional: without it
+# the runtime uses the WASM backend. Two routes (see packages/runtime-tfjs/README.md):
+#   1. the normal one: tfjs-node's install script downloads libtensorflow from Google's storage;
+#   2. air-gapped (this machine image): build the N-API binding against the libtensorflow shipped inside the
+#      `tensorflow_cpu` wheel of the configured pip index (engine-notes.md, about 850 MB unpacked, ~2 min build).
+# tfjs-node is installed with --no-save (it is not a dependency: `npm ci` must work where it cannot install), so a
+# later `npm install`/`npm ci` may prune it; re-running this script is then quick (the wheel and the built
+# binding are cached under .cache/).
+# Environment: TFJS_NODE_VERSION (4.22.0), TF_WHEEL_VERSION (2.21.0), PYTHON (python3), SETUP_NATIVE_ROUTE
+# (auto | download | wheel).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+TFJS_NODE_VERSION=${TFJS_NODE_VERSION:-4.22.0}
+TF_WHEEL_VERSION=${TF_WHEEL_VERSION:-2.21.0}
+PY=${PYTHON:-python3}
+ROUTE=${SETUP_NATIVE_ROUTE:-auto}
+PKG=node_modules/@tensorflow/tfjs-node
+CACHE=$ROOT/.cache
+WHEEL_DIR=$CACHE/tfwheel
+BUILD_CACHE=$CACHE/tfjs-node-build/$TFJS_NODE_VERSION-tf$TF_WHEEL_VERSION
+
+log() { echo "[setup:native] $*"; }
+
+check() {
+  TF_CPP_MIN_LOG_LEVEL=2 node -e "
+    require('@tensorflow/tfjs-node');
+    const tf = require('@tensorflow/tfjs-core');
+    if (tf.getBackend() !== 'tensorflow') throw new Error('backend is ' + tf.getBackend());
+    const y = tf.matMul(tf.ones([2, 3]), tf.ones([3, 2])).dataSync();
+    if (y[0] !== 3) throw new Error('wrong matMul result');
+    console.log('[setup:native] OK: tensorflow backend, libtensorflow ' + tf.backend().binding.TF_Version);
+  "
+}
+
+# 1. The package itself (no install scripts: they would try the download and fail the whole npm install).
+if [ ! -f "$PKG/package.json" ] || [ "$(node -p "require('./$PKG/package.json').version")" != "$TFJS_NODE_VERSION" ]; then
+  log "installing @tensorflow/tfjs-node@$TFJS_NODE_VERSION (--no-save --ignore-scripts)"
+  npm install --no-save --ignore-scripts --no-audit --no-fund "@tensorflow/tfjs-node@$TFJS_NODE_VERSION" 2>&1 | tail -3
+fi
+if check 2>/dev/null; then exit 0; fi
+
+# 2a. Normal route: tfjs-node's own install script downloads libtensorflow and the prebuilt binding.
+if [ "$ROUTE" != wheel ]; then
+  log "route 1: tfjs-node's download (scripts/install.js)"
+  if (cd "$PKG" && timeout 300 node scripts/install.js) && check; then exit 0; fi
+  log "route 1 failed (no access to the libtensorflow download?)"
+  [ "$ROUTE" = download ] && exit 1
+fi
+
+# 2b. Air-gapped route: libtensorflow from the tensorflow_cpu wheel of the configured pip index.
+log "route 2: building the binding against libtensorflow from tensorflow_cpu==$TF_WHEEL_VERSION"
+if ! ls "$WHEEL_DIR"/tensorflow_cpu-"$TF_WHEEL_VERSION"-*.whl >/dev/null 2>&1; then
+  mkdir -p "$WHEEL_DIR"
+  "$PY" -m pip download --no-deps --disable-pip-version-check -d "$WHEEL_DIR" "tensorflow_cpu==$TF_WHEEL_VERSION"
+fi
+X=$WHEEL_DIR/x
+if [ ! -f "$X/tensorflow/libtensorflow_cc.so.2" ]; then
+  log "unpacking libtensorflow and headers from the wheel"
+  unzip -q -o "$WHEEL_DIR"/tensorflow_cpu-"$TF_WHEEL_VERSION"-*.whl 'tensorflow/libtensorflow_cc.so.2' \
+    'tensorflow/libtensorflow_framework.so.2' 'tensorflow/include/*' -d "$X"
+fi
+mkdir -p "$PKG/deps/lib"
+rm -rf "$PKG/deps/include"
+ln -sfn "$X/tensorflow/include" "$PKG/deps/include"
+ln -sf "$X/tensorflow/libtensorflow_cc.so.2" "$X/tensorflow/libtensorflow_framework.so.2" "$PKG/deps/lib/"
+ln -sf libtensorflow_cc.so.2 "$PKG/deps/lib/libtensorflow.so"
+ln -sf libtensorflow_framework.so.2 "$PKG/deps/lib/libtensorflow_framework.so"
+
+if [ -d "$BUILD_CACHE/lib" ]; then
+  log "reusing the binding built earlier ($BUILD_CACHE)"
+  cp -r "$BUILD_CACHE/lib/." "$PKG/lib/"
+else
+  NODEDIR_ARGS=()
+  [ -f /usr/include/node/node_api.h ] && NODEDIR_ARGS=(--nodedir=/usr)
+  log "compiling the N-API binding (node-pre-gyp, ~2 minutes)"
+  (cd "$PKG" && npx --yes node-pre-gyp rebuild --build-from-source "${NODEDIR_ARGS[@]}" 2>&1 | tail -5)
+  mkdir -p "$BUILD_CACHE/lib"
+  for d in "$PKG"/lib/napi-v*; do cp -r "$d" "$BUILD_CACHE/lib/"; done
+fi
+check
