@@ -38,7 +38,7 @@ function trainStep(step) {
     rt.clipByGlobalNorm(named, norm, 1.0);
     optimizer.apply(named, 1e-4);
     const loss = value.dataSync()[0];
-    tf.dispose([value, ...Object.values(grads)]);
+    tf.dispose([value, ...named.values()]); // clipping replaced (and disposed) the originals
     rt.disposeBatch(batch);
     return loss;
   }

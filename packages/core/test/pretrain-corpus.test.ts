@@ -2,8 +2,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildPretrainingSequences, countWords, globToRegExp, holdOut, readCorpusLines, resolveCorpusFiles, shuffleWithSeed } from '../src/pretrain/index.js';
-import { babyLmMilestoneWords } from '../src/pretrain/milestones.js';
+import { buildPretrainingSequences, globToRegExp, holdOut, readCorpusLines, resolveCorpusFiles, shuffleWithSeed } from '../src/pretrain/index.js';
+import { countWords } from '../src/ledger/words.js';
 import type { Tokenizer } from '../src/contracts/tokenizer.js';
 
 /** A character tokenizer: id = char code - 96 for a-z, 27 for space, 0 = EOS. */
@@ -48,11 +48,6 @@ describe('corpus files', () => {
     expect(globToRegExp('*.train').test('x/z.train')).toBe(false);
     expect(globToRegExp('a?.txt').test('ab.txt')).toBe(true);
   });
-
-  it('counts whitespace words as BabyLM does', () => {
-    expect(countWords('  the cat\tsat\n on  it ')).toBe(5);
-    expect(countWords('')).toBe(0);
-  });
 });
 
 describe('pretraining sequences', () => {
@@ -75,15 +70,5 @@ describe('pretraining sequences', () => {
     expect(a.evaluation.map((s) => s.ids[0])).toEqual(b.evaluation.map((s) => s.ids[0]));
     expect(shuffleWithSeed([1, 2, 3, 4, 5, 6], 3)).toEqual(shuffleWithSeed([1, 2, 3, 4, 5, 6], 3));
     expect(shuffleWithSeed([1, 2, 3, 4, 5, 6], 3)).not.toEqual([1, 2, 3, 4, 5, 6]);
-  });
-
-  it('lists the BabyLM milestones', () => {
-    const m = babyLmMilestoneWords();
-    expect(m.length).toBe(28);
-    expect(m.slice(0, 2)).toEqual([1e6, 2e6]);
-    expect(m).toContain(10e6);
-    expect(m).toContain(20e6);
-    expect(m[m.length - 1]).toBe(1e9);
-    expect(new Set(m).size).toBe(m.length);
   });
 });

@@ -113,6 +113,9 @@ export class GptModule implements CausalLMModule {
       }
 
       const hidden = this.norm(x, 'transformer.ln_f');
+      if (options.hiddenOnly) {
+        return { logits: tf.zeros([batch, time, 0]) as tf.Tensor3D, hidden: tf.reshape(hidden, [batch, time, c.n_embd]) as tf.Tensor3D };
+      }
       const head = c.tie_word_embeddings ? this.v('transformer.wte.weight') : this.v('lm_head.weight');
       const logits = matMul(hidden, head, false, true); // [B*T, V]
       return {

@@ -207,4 +207,31 @@ describe('GPT gradients', () => {
     expect(maxDiff(results.cpu.logits, results.wasm.logits)).toBeLessThan(1e-4);
     results.cpu.grads.forEach((g, i) => expect(maxDiff(g, results.wasm.grads[i])).toBeLessThan(1e-4));
   });
+
+  it('native TensorFlow gives the same logits (1e-4) and gradients as wasm, when it is installed', async () => {
+    try {
+      await initEngine('tensorflow');
+    } catch (err) {
+      console.warn(`SKIPPED: tensorflow-vs-wasm logits: native backend not installed (npm run setup:native): ${String(err).split('\n')[0]}`);
+      return;
+    }
+    const config = resolveGptConfig(undefined, { ...SMALL, initializer_range: 0.2 });
+    const results: Record<string, { logits: Float32Array; grads: Float32Array[] }> = {};
+    for (const backend of ['tensorflow', 'wasm'] as const) {
+      await initEngine(backend);
+      const module = GptModule.create(config, 4);
+      const padded = [[...rows[0], 0, 0], [...rows[1], 3, 3]];
+      const mask = tf.tensor2d([[1, 1, 1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1, 1, 1]]);
+      const logits = tf.tidy(() => module.forward(ids2d(padded), { training: false, attentionMask: mask }).logits.dataSync() as Float32Array);
+      mask.dispose();
+      const vars = [...module.variables.values()];
+      const { value, grads } = tf.variableGrads(() => lossOf(module, rows), vars);
+      results[backend] = { logits, grads: vars.map((v) => grads[v.name].dataSync() as Float32Array) };
+      tf.dispose([value, ...Object.values(grads)]);
+      module.dispose();
+    }
+    const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
+    expect(maxDiff(results.tensorflow.logits, results.wasm.logits)).toBeLessThan(1e-4);
+    results.tensorflow.grads.forEach((g, i) => expect(maxDiff(g, results.wasm.grads[i])).toBeLessThan(1e-4));
+  });
 });

@@ -156,6 +156,7 @@ export class LlamaModule implements CausalLMModule {
         x = tf.add(x, this.mlp(p, this.rmsNorm(x, `${p}.post_attention_layernorm.weight`)));
       }
       const hidden = this.rmsNorm(x, 'model.norm.weight');
+      if (options.hiddenOnly) return { logits: tf.zeros([batch, time, 0]) as tf.Tensor3D, hidden };
       const logits = c.tie_word_embeddings
         ? matMul(tf.reshape(hidden, [batch * time, c.hidden_size]), this.weight('model.embed_tokens.weight'), true)
         : linear(hidden, this.weight('lm_head.weight'));
@@ -184,13 +185,17 @@ export class LlamaModule implements CausalLMModule {
     const hd = c.head_dim;
     const split = (t: tf.Tensor3D, n: number) => tf.transpose(tf.reshape(t, [batch, time, n, hd]), [0, 2, 1, 3]); // [B,n,T,hd]
     const q = applyRotary(split(linear(x, this.weight(`${p}.self_attn.q_proj.weight`)), heads), rotary);
-    let k = applyRotary(split(linear(x, this.weight(`${p}.self_attn.k_proj.weight`)), kvHeads), rotary);
-    let v = split(linear(x, this.weight(`${p}.self_attn.v_proj.weight`)), kvHeads);
-    k = repeatKeyValueHeads(k, heads / kvHeads);
-    v = repeatKeyValueHeads(v, heads / kvHeads);
-    const scores = tf.add(tf.mul(matMul(q, k, true), 1 / Math.sqrt(hd)), bias); // [B,heads,T,T]
-    const probs = dropout(tf.softmax(scores, -1), c.attention_dropout, seed, training);
-    const y = tf.reshape(tf.transpose(matMul(probs, v), [0, 2, 1, 3]), [batch, time, heads * hd]) as tf.Tensor3D;
+    const k = applyRotary(split(linear(x, this.weight(`${p}.self_attn.k_proj.weight`)), kvHeads), rotary);
+    const v = split(linear(x, this.weight(`${p}.self_attn.v_proj.weight`)), kvHeads);
+    // Grouped-query attention (HF repeat_kv: key/value head j serves query heads j*g .. j*g+g-1). Instead of
+    // copying k and v g times, the g query heads of a group are stacked along time: [B, kvHeads, g*T, hd].
+    const group = heads / kvHeads;
+    const grouped = (t: tf.Tensor, width: number) => tf.reshape(t, [batch, kvHeads, group * time, width]);
+    const scores = tf.reshape(matMul(grouped(q, hd), k, true), [batch, heads, time, time]);
+    const masked = tf.add(tf.mul(scores, 1 / Math.sqrt(hd)), bias); // [B,heads,T,T]
+    const probs = dropout(tf.softmax(masked, -1), c.attention_dropout, seed, training);
+    const attended = tf.reshape(matMul(grouped(probs, time), v), [batch, heads, time, hd]);
+    const y = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch, time, heads * hd]) as tf.Tensor3D;
     return linear(y, this.weight(`${p}.self_attn.o_proj.weight`));
   }
 
@@ -243,14 +248,6 @@ function linear(x: tf.Tensor3D, w: tf.Tensor2D | tf.Variable): tf.Tensor3D {
 function applyRotary(x: tf.Tensor, { cos, sin }: { cos: tf.Tensor; sin: tf.Tensor }): tf.Tensor {
   const [x1, x2] = tf.split(x, 2, -1) as [tf.Tensor, tf.Tensor];
   return tf.add(tf.mul(x, cos), tf.mul(tf.concat([tf.neg(x2), x1], -1), sin));
-}
-
-/** Grouped-query attention: key/value head j serves query heads j*n .. j*n+n-1 (HF repeat_kv). */
-function repeatKeyValueHeads(x: tf.Tensor, n: number): tf.Tensor {
-  if (n === 1) return x;
-  const [batch, kvHeads, time, hd] = x.shape as [number, number, number, number];
-  const perHead = tf.reshape(x, [batch * kvHeads, 1, time * hd]); // tfjs tile has gradients up to rank 4
-  return tf.reshape(tf.tile(perHead, [1, n, 1]), [batch, kvHeads * n, time, hd]);
 }
 
 /**

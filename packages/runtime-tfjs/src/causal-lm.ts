@@ -16,6 +16,9 @@ export interface ForwardOptions {
   positionIds?: tf.Tensor2D;
   /** Seed for this call's dropout masks (determinism). */
   dropoutSeed?: number;
+  /** Skip the LM head when only `hidden` is needed (classification): `logits` is then an empty [B, T, 0]
+   *  tensor. A module may ignore this (it only saves time and memory). */
+  hiddenOnly?: boolean;
 }
 
 export interface ForwardOutput {

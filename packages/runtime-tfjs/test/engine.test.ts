@@ -40,6 +40,10 @@ const LAYOUTS: Array<[boolean, boolean, number[], number[]]> = [
   [true, true, [7, 5], [3, 7]],
   [false, true, [2, 3, 5, 4], [2, 3, 6, 4]],
   [false, false, [4, 5, 6], [4, 6, 2]],
+  // shapes where transposing the small result beats transposing a big operand (the flipped form)
+  [true, false, [50, 3], [50, 2]],
+  [false, true, [2, 40], [3, 40]],
+  [true, true, [3, 2, 30, 4], [3, 2, 5, 30]],
 ];
 
 describe('engine', () => {

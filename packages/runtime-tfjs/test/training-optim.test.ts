@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
 import { AdamW, clipByGlobalNorm, globalNorm } from '../src/training/adamw.js';
 import { batchTensors, tokenCrossEntropy, weightedLoss } from '../src/training/loss.js';
 import { buildRows } from '../src/training/batching.js';
@@ -51,6 +52,16 @@ describe('AdamW', () => {
     opt.dispose();
     tf.dispose([w, b]);
   });
+
+  it('holds exactly two moment tensors per parameter and releases them on dispose', () => {
+    const w = tf.variable(tf.zeros([3, 2]), true, 'adamw-count/w');
+    const before = tf.memory().numTensors;
+    const opt = new AdamW(new Map([['w', w]]), { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 }, () => true);
+    expect(tf.memory().numTensors).toBe(before + 2);
+    opt.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    w.dispose();
+  });
 });
 
 describe('gradient clipping', () => {
@@ -80,6 +91,28 @@ describe('weighted token cross-entropy', () => {
     expect(dlogits[0]![1]).toBeCloseTo(probs[0]![1]! - 1, 5);
     expect(dlogits[0]![0]).toBeCloseTo(probs[0]![0]!, 5);
     tf.dispose([logits, targets]);
+  });
+
+  it('gives the same values and gradients on WASM as on the CPU backend (no UnsortedSegmentSum needed)', async () => {
+    const run = () => {
+      const logits = tf.tensor2d([[1, 2, 0.5, -1], [0.1, -1, 3, 0], [2, 2, 2, 2]]);
+      const targets = tf.tensor1d([1, 3, 3], 'int32');
+      const weights = tf.tensor1d([0.5, 0, 1]);
+      const f = (x: tf.Tensor) => tf.sum(tf.mul(tokenCrossEntropy(x as tf.Tensor2D, targets), weights));
+      const out = { value: f(logits).dataSync()[0]!, grad: Array.from(tf.grad(f)(logits).dataSync()) };
+      tf.dispose([logits, targets, weights]);
+      return out;
+    };
+    const cpu = run();
+    await tf.setBackend('wasm');
+    try {
+      const wasm = run();
+      expect(wasm.value).toBeCloseTo(cpu.value, 5);
+      wasm.grad.forEach((g, i) => expect(g).toBeCloseTo(cpu.grad[i]!, 5));
+      expect(wasm.grad.slice(4, 8).every((g) => g === 0)).toBe(true); // weight 0 row
+    } finally {
+      await tf.setBackend('cpu');
+    }
   });
 
   it('gives masked tokens exactly zero gradient', () => {

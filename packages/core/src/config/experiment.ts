@@ -46,8 +46,9 @@ export const zeroShotTaskSchema = z.strictObject({
   data: z.string(),
   fast: z.boolean().default(true),
   settings,
-  /** Also run on every `chck_*M` checkpoint of the cell (learning curves). */
-  checkpoints: z.boolean().default(false),
+  /** Also run on every `chck_*M` checkpoint of the cell (learning curves): `true` with the same data, or the data
+   *  directory to use there (e.g. the fast subset, as BabyLM does for intermediate checkpoints). */
+  checkpoints: z.union([z.boolean(), z.string()]).default(false),
 });
 
 export const finetuneTaskSchema = z.strictObject({

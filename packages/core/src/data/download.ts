@@ -69,24 +69,29 @@ function httpGet(url: string, headers: Record<string, string>, redirects = 5): P
   });
 }
 
-/** Write a response body chunk by chunk, so whatever arrived before a cut is on disk for the resume. */
-async function appendBody(body: http.IncomingMessage, file: string, append: boolean): Promise<void> {
-  const handle = await fs.open(file, append ? 'a' : 'w');
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let writing = Promise.resolve();
-      body.on('data', (chunk: Buffer) => {
-        body.pause();
-        writing = writing.then(() => handle.write(chunk)).then(() => { body.resume(); }, reject);
-      });
-      body.on('end', () => writing.then(() => resolve(), reject));
-      body.on('aborted', () => writing.then(() => reject(new Error('connection aborted')), reject));
-      body.on('error', (err) => writing.then(() => reject(err), reject));
-      body.on('close', () => { if (!body.complete) writing.then(() => reject(new Error('connection closed early')), reject); });
+/**
+ * Write a response body chunk by chunk, so whatever arrived before a cut is on disk for the resume. Listeners
+ * are attached synchronously (call this before any other await, or early chunks and the close are missed).
+ */
+function appendBody(body: http.IncomingMessage, file: string, append: boolean): Promise<void> {
+  const opened = fs.open(file, append ? 'a' : 'w');
+  let writing: Promise<unknown> = opened;
+  const done = new Promise<void>((resolve, reject) => {
+    let failed = false;
+    const fail = (err: unknown) => {
+      if (!failed) reject(err);
+      failed = true;
+    };
+    body.on('data', (chunk: Buffer) => {
+      writing = writing.then(() => opened.then((h) => h.write(chunk)));
+      writing.catch(fail);
     });
-  } finally {
-    await handle.close();
-  }
+    body.on('error', () => {}); // a cut shows as 'close' with complete === false
+    body.on('close', () => {
+      writing.then(() => (body.complete ? resolve() : fail(new Error('connection closed before the end of the body'))), fail);
+    });
+  });
+  return done.finally(async () => (await opened).close());
 }
 
 export async function sha256File(file: string): Promise<string> {
@@ -193,12 +198,14 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
         resumedBytes += Number(header('content-length') ?? 0);
         log(`download ${url}: resuming at byte ${have}`);
       }
+      const receiving = appendBody(response, partial, append);
+      receiving.catch(() => {}); // awaited below, after the partial info is written
       etag = responseEtag ?? etag;
-      await writeJsonAtomic(partialInfo, { url, etag });
       const declared = header('content-length');
       const before = append ? have : 0;
       try {
-        await appendBody(response, partial, append);
+        await writeJsonAtomic(partialInfo, { url, etag });
+        await receiving;
       } catch (err) {
         lastError = err;
         log(`download ${url}: transfer interrupted (${(err as Error).message}); will resume (${attempts}/${maxAttempts})`);

@@ -1,17 +1,11 @@
 /**
  * Pretraining corpora in BabyLM format: plain text files, one utterance (or line) per line. Inputs may be
  * files, directories (every regular file below, recursively, except hidden ones) or globs (`*`, `?`, `**`).
- * Words are whitespace words, as BabyLM counts them.
+ * Words are counted by the ledger's one rule (`ledger/words.ts`).
  */
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { ClassItError } from '../util/errors.js';
-
-/** Whitespace words of a text (the BabyLM word count). */
-export function countWords(text: string): number {
-  const words = text.match(/\S+/g);
-  return words ? words.length : 0;
-}
 
 function isGlob(pattern: string): boolean {
   return /[*?[]/.test(pattern);

@@ -1,4 +1,3 @@
 export * from './corpus.js';
-export * from './milestones.js';
 export * from './sequences.js';
 export * from './pretrain.js';

@@ -13,8 +13,9 @@ import type { Tokenizer } from '../contracts/tokenizer.js';
 import type { TrainerSettings, TrainingProgress, TrainingStageData, TrainingSummary } from '../contracts/trainer.js';
 import { ConfigError } from '../util/errors.js';
 import { writeDirAtomic, writeJsonAtomic } from '../util/atomic.js';
-import { countWords, readCorpusLines, resolveCorpusFiles } from './corpus.js';
-import { babyLmMilestoneWords } from './milestones.js';
+import { readCorpusLines, resolveCorpusFiles } from './corpus.js';
+import { babyLmMilestones } from '../ledger/milestones.js';
+import { DEFAULT_WORD_BUDGET, PhaseCounter, checkBudget, writeLedger, type WordBudget } from '../ledger/ledger.js';
 import { buildPretrainingSequences, holdOut, shuffleWithSeed } from './sequences.js';
 
 export interface PretrainOptions {
@@ -41,6 +42,8 @@ export interface PretrainOptions {
   backend?: string;
   /** Fraction of sequences held out for the eval loss (default 0.02, at most 256 sequences). */
   evalFraction?: number;
+  /** Word budget checked before training (default: BabyLM's 100M unique, 1B seen). */
+  budget?: WordBudget;
   /** Any other trainer setting. */
   trainer?: Partial<TrainerSettings>;
   log?: (line: string) => void;
@@ -55,7 +58,9 @@ export interface PretrainResult {
   parameterCount: number;
   corpusFiles: number;
   corpusLines: number;
+  /** Words of the corpus (all lines, incl. the held-out ones). */
   corpusWords: number;
+  /** Words of its distinct lines (the BabyLM training-data budget counts these). */
   uniqueWords: number;
   trainSequences: number;
   evalSequences: number;
@@ -86,14 +91,11 @@ export async function pretrain(registry: PluginRegistry, options: PretrainOption
   const files = await resolveCorpusFiles(options.corpus);
   const lines = await readCorpusLines(files);
   if (lines.length === 0) throw new ConfigError(`the corpus (${files.length} file(s)) has no non-empty line`, { field: 'corpus' });
-  const unique = new Set<string>();
-  let corpusWords = 0;
-  for (const line of lines) {
-    const words = line.match(/\S+/g) ?? [];
-    corpusWords += words.length;
-    for (const w of words) unique.add(w);
-  }
-  log(`corpus: ${files.length} file(s), ${lines.length} lines, ${corpusWords} words (${unique.size} distinct)`);
+  const ledger = new PhaseCounter('pretraining');
+  for (const line of lines) ledger.add(line);
+  const corpusWords = ledger.counts().wordsSeen;
+  const uniqueWords = ledger.counts().uniqueWords;
+  log(`corpus: ${files.length} file(s), ${lines.length} lines, ${corpusWords} words (${uniqueWords} in distinct lines)`);
 
   const tokenizerDir = path.join(out, 'tokenizer');
   const tokenizer = await obtainTokenizer(options, tokenizerDir, lines, preset, log, runtime);
@@ -113,6 +115,9 @@ export async function pretrain(registry: PluginRegistry, options: PretrainOption
 
     const epochs = options.epochs ?? 1;
     if (!(epochs > 0)) throw new ConfigError(`epochs must be > 0, got ${epochs}`, { field: 'epochs' });
+    // BabyLM budget, checked before training: the corpus's words, and at most `epochs` passes over them.
+    const budget = options.budget ?? DEFAULT_WORD_BUDGET;
+    checkBudget([{ name: 'pretraining', uniqueWords, wordsSeen: Math.ceil(corpusWords * epochs) }], budget);
     const wholeEpochs = Math.ceil(epochs);
     // Every epoch in its own seeded order; the trainer keeps the order it is given.
     const stream = Array.from({ length: wholeEpochs }, (_, e) => shuffleWithSeed(train, seed + 1000 * (e + 1))).flat();
@@ -135,9 +140,9 @@ export async function pretrain(registry: PluginRegistry, options: PretrainOption
       gradClip: 1,
       sequenceLength,
       packing: false,
-      checkpointEverySteps: Math.min(every, 500),
+      checkpointEverySteps: Math.min(Math.max(1, Math.ceil(maxSteps / 4)), 500),
       evalEverySteps: every,
-      milestoneWords: babyLmMilestoneWords(),
+      milestoneWords: babyLmMilestones(),
       ...options.trainer,
       batchSize,
       gradAccumulation,
@@ -154,6 +159,7 @@ export async function pretrain(registry: PluginRegistry, options: PretrainOption
       log,
       onProgress: options.onProgress,
     });
+    await writeLedger(summary.finalDir, [{ name: 'pretraining', uniqueWords, wordsSeen: summary.wordsSeen }], budget);
     const result: PretrainResult = {
       summary,
       finalDir: summary.finalDir,
@@ -163,7 +169,7 @@ export async function pretrain(registry: PluginRegistry, options: PretrainOption
       corpusFiles: files.length,
       corpusLines: lines.length,
       corpusWords,
-      uniqueWords: unique.size,
+      uniqueWords,
       trainSequences: train.length,
       evalSequences: evaluation.length,
     };

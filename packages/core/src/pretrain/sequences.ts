@@ -6,7 +6,7 @@
 import type { Tokenizer } from '../contracts/tokenizer.js';
 import type { TrainingSequence } from '../contracts/trainer.js';
 import { ClassItError } from '../util/errors.js';
-import { countWords } from './corpus.js';
+import { countWords } from '../ledger/words.js';
 
 export function buildPretrainingSequences(lines: string[], tokenizer: Tokenizer, sequenceLength: number): TrainingSequence[] {
   const eos = tokenizer.specialId('eos');

@@ -185,7 +185,8 @@ export async function runExperiment(exp: Experiment, registry: PluginRegistry, o
             if (await readEvaluationResult(outDir)) continue;
             progress(`${chk.name} ${t.task}`);
             chkModel ??= await loadModel(registry, chk.dir, exp.backend);
-            await runEvaluation(registry, chkModel, { task: t.task, dataDir: path.resolve(dataRoot, t.data), outDir, fast: t.fast, settings: t.settings, log });
+            const data = typeof t.checkpoints === 'string' ? t.checkpoints : t.data;
+            await runEvaluation(registry, chkModel, { task: t.task, dataDir: path.resolve(dataRoot, data), outDir, fast: t.fast || typeof t.checkpoints === 'string', settings: t.settings, log });
           }
           chkModel?.dispose();
         }

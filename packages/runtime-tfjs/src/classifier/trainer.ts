@@ -184,7 +184,13 @@ class FineTuneSession {
     }
     const r = this.recipe;
     // Weight decay on every parameter, biases and norms included (reference: AdamW(model.parameters(), ...)).
-    this.optimizer = new AdamW(this.params, { beta1: r.beta1, beta2: r.beta2, epsilon: r.epsilon, weightDecay: r.weightDecay }, () => true);
+    // In a scope: the zero tensors the moments start from are released (variables always stay).
+    tf.engine().startScope();
+    try {
+      this.optimizer = new AdamW(this.params, { beta1: r.beta1, beta2: r.beta2, epsilon: r.epsilon, weightDecay: r.weightDecay }, () => true);
+    } finally {
+      tf.engine().endScope();
+    }
   }
 
   /** Mean cross-entropy of a padded batch (a scalar tensor). */
@@ -199,7 +205,7 @@ class FineTuneSession {
     const ids = tf.tensor2d(batch.ids, [batch.batch, batch.time], 'int32');
     const mask = tf.tensor2d(batch.mask, [batch.batch, batch.time], 'int32');
     const stepSeed = deriveSeed(this.recipe.seed, 1 + step);
-    const { hidden } = this.view.forward(ids, { training, attentionMask: mask, dropoutSeed: deriveSeed(stepSeed, 0) });
+    const { hidden } = this.view.forward(ids, { training, attentionMask: mask, dropoutSeed: deriveSeed(stepSeed, 0), hiddenOnly: true });
     const select = tf.oneHot(tf.tensor1d(batch.poolIndex, 'int32'), batch.time).expandDims(2); // [B, T, 1]
     const pooled = tf.sum(tf.mul(hidden, select), 1) as tf.Tensor2D;
     return this.head.apply(pooled, training, deriveSeed(stepSeed, 1));

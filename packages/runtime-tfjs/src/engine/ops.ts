@@ -27,6 +27,43 @@ function useNNOnlyMatMul(): boolean {
 }
 
 /**
+ * x @ y in the NN layout. On wasm a batched (rank > 2) BatchMatMul misses the fast XNNPACK path (measured
+ * ~15x slower than the same products done one by one), so there it loops over the batch of 2-D products.
+ */
+function nnMatMul(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  if (x.rank === 2 || tf.getBackend() !== 'wasm') return tf.matMul(x, y);
+  const batchShape = x.shape.slice(0, -2);
+  const [m, k] = x.shape.slice(-2);
+  const n = y.shape[y.rank - 1];
+  const xs = tf.unstack(tf.reshape(x, [-1, m, k]));
+  const ys = tf.unstack(tf.reshape(y, [-1, k, n]));
+  const products = xs.map((xi, i) => tf.matMul(xi, ys[i]));
+  const stacked = tf.stack(products);
+  tf.dispose([...xs, ...ys, ...products]);
+  const out = tf.reshape(stacked, [...batchShape, m, n]);
+  stacked.dispose();
+  return out;
+}
+
+/**
+ * op(x) @ op(y) (op = optional transpose of the last two axes) with NN kernels only, by the cheaper of two
+ * equal forms: transpose the operands that need it, or compute T(op(y)) @ T(op(x)) and transpose the result.
+ * The count is elements moved by transposes (e.g. the tied LM head's dW = dy^T h: transposing dy [N, V] costs
+ * far more than transposing h [N, d] and the [d, V] result).
+ */
+function nnProduct(x: tf.Tensor, tx: boolean, y: tf.Tensor, ty: boolean): tf.Tensor {
+  return tf.tidy(() => {
+    const m = x.shape[x.rank - (tx ? 1 : 2)];
+    const n = y.shape[y.rank - (ty ? 2 : 1)];
+    const resultSize = (x.size / (x.shape[x.rank - 1] * x.shape[x.rank - 2])) * m * n;
+    const direct = (tx ? x.size : 0) + (ty ? y.size : 0);
+    const flipped = (tx ? 0 : x.size) + (ty ? 0 : y.size) + resultSize;
+    if (direct <= flipped) return nnMatMul(tx ? swapLastTwo(x) : x, ty ? swapLastTwo(y) : y);
+    return swapLastTwo(nnMatMul(ty ? y : swapLastTwo(y), tx ? x : swapLastTwo(x)));
+  });
+}
+
+/**
  * a·b with optional transposes of the last two axes. a and b have the same rank (2, 3 or 4) and equal batch
  * dims. Same numbers as tf.matMul on every backend; only the kernel layouts differ.
  */
@@ -37,29 +74,20 @@ export function matMul<T extends tf.Tensor>(a: T, b: tf.Tensor, transposeA = fal
   }
   // Tensors the gradient needs go through `save` (tfjs keeps a clone): a closure over x or w would read
   // tensors that an enclosing tf.tidy has already disposed by the time the backward pass runs.
-  const nnMatMul = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const product = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [x, w, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     save([x, w]);
-    const lhs = transposeA ? swapLastTwo(x) : x;
-    const rhs = transposeB ? swapLastTwo(w) : w;
-    const value = tf.matMul(lhs, rhs);
+    const value = nnProduct(x, transposeA, w, transposeB);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
       const [sx, sw] = saved;
-      // y = A'B' with A' = op(a), B' = op(b): dA' = dy B'^T, dB' = A'^T dy, all written as NN products.
-      if (!transposeA && !transposeB) {
-        return [tf.matMul(dy, swapLastTwo(sw)), tf.matMul(swapLastTwo(sx), dy)];
-      }
-      if (transposeA && !transposeB) {
-        return [tf.matMul(sw, swapLastTwo(dy)), tf.matMul(sx, dy)];
-      }
-      if (!transposeA && transposeB) {
-        return [tf.matMul(dy, sw), tf.matMul(swapLastTwo(dy), sx)];
-      }
-      return [tf.matMul(swapLastTwo(sw), swapLastTwo(dy)), tf.matMul(swapLastTwo(dy), swapLastTwo(sx))];
+      // y = op(a) op(b): d op(a) = dy op(b)^T and d op(b) = op(a)^T dy; undo op for a transposed input.
+      const da = transposeA ? nnProduct(sw, transposeB, dy, true) : nnProduct(dy, false, sw, !transposeB);
+      const db = transposeB ? nnProduct(dy, true, sx, transposeA) : nnProduct(sx, !transposeA, dy, false);
+      return [da, db];
     };
     return { value, gradFunc };
   });
-  return nnMatMul(a, b) as unknown as T;
+  return product(a, b) as unknown as T;
 }
 
 /**

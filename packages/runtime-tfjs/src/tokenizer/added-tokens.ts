@@ -85,11 +85,15 @@ export class AddedVocabulary {
   private readonly rawMatcher: TokenMatcher;
   private readonly normalizedMatcher: TokenMatcher;
 
+  /** Token string of each id: the normalised content for `normalized` tokens, as HF's `id_to_token` gives. */
+  private readonly tokenOfId = new Map<number, string>();
+
   constructor(tokens: AddedToken[], normalize: ((text: string) => string) | null) {
     this.tokens = tokens;
     for (const t of tokens) {
       this.byContent.set(t.content, t);
       this.byId.set(t.id, t);
+      this.tokenOfId.set(t.id, t.normalized && normalize ? normalize(t.content) : t.content);
     }
     this.rawMatcher = new TokenMatcher(tokens.filter((t) => !t.normalized).map((t) => [t.content, t]));
     this.normalizedMatcher = new TokenMatcher(
@@ -103,6 +107,10 @@ export class AddedVocabulary {
 
   byTokenId(id: number): AddedToken | undefined {
     return this.byId.get(id);
+  }
+
+  tokenOfTokenId(id: number): string | undefined {
+    return this.tokenOfId.get(id);
   }
 
   isSpecialId(id: number): boolean {

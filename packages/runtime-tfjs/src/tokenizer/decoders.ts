@@ -106,11 +106,8 @@ class MetaspaceDecoder implements Decoder {
   ) {}
 
   decodeChain(tokens: string[]): string[] {
-    return tokens.map((token, i) => {
-      let text = token.split(this.replacement).join(' ');
-      if (i === 0 && this.stripFirst && text.startsWith(' ')) text = text.slice(1);
-      return text;
-    });
+    // As HF: in the first token every replacement character is dropped (not only a leading one).
+    return tokens.map((token, i) => token.split(this.replacement).join(i === 0 && this.stripFirst ? '' : ' '));
   }
 }
 

@@ -13,7 +13,7 @@ export function compileOnigRegex(source: string): RegExp {
     if (c === '\\') {
       const n = source[i + 1];
       if (n === 's') out += '\\p{White_Space}';
-      else if (n === 'S') out += inClass ? '\\P{White_Space}' : '\\P{White_Space}';
+      else if (n === 'S') out += '\\P{White_Space}';
       else out += c + (n ?? '');
       i++;
       continue;

@@ -9,7 +9,7 @@ import { BpeModel } from './bpe-model.js';
 import { buildDecoder, type Decoder } from './decoders.js';
 import { NormalizedString } from './normalized-string.js';
 import { buildNormalizer, type Normalizer } from './normalizers.js';
-import { buildPostProcessor, type PostProcessor, type TokenRun } from './post-processors.js';
+import { buildPostProcessor, TemplatePostProcessor, type PostProcessor, type TokenRun } from './post-processors.js';
 import { buildPreTokenizer, type PreTokenizer } from './pre-tokenizers.js';
 
 type Json = Record<string, any>;
@@ -148,7 +148,7 @@ export class BpeTokenizer implements Tokenizer {
   }
 
   idToToken(id: number): string | undefined {
-    return this.addedVocabulary.byTokenId(id)?.content ?? this.model.idToToken[id];
+    return this.addedVocabulary.tokenOfTokenId(id) ?? this.model.idToToken[id];
   }
 
   specialId(name: 'bos' | 'eos' | 'pad' | 'unk'): number | undefined {
@@ -216,8 +216,19 @@ export class BpeTokenizer implements Tokenizer {
       config[key] = token ?? null;
     }
     config.additional_special_tokens = this.specialTokens.additional ?? [];
-    config.add_bos_token = this.specialTokens.bos !== undefined && added.before.includes(this.specialTokens.bos);
-    config.add_eos_token = this.specialTokens.eos !== undefined && added.after.includes(this.specialTokens.eos);
+    // transformers 5 rebuilds the post-processor as `[bos] $A [eos]` when these keys are present, so write them only
+    // when that rebuild gives back exactly our template (otherwise e.g. a ByteLevel offset trimmer would be lost).
+    const { bos, eos } = this.specialTokens;
+    const templateIsBosEos =
+      this.postProcessor instanceof TemplatePostProcessor &&
+      added.before.length <= 1 &&
+      added.after.length <= 1 &&
+      added.before.every((t) => t === bos) &&
+      added.after.every((t) => t === eos);
+    if (templateIsBosEos) {
+      config.add_bos_token = added.before.length === 1;
+      config.add_eos_token = added.after.length === 1;
+    }
     if (this.modelMaxLength !== undefined) config.model_max_length = this.modelMaxLength;
     config.clean_up_tokenization_spaces = false;
     config.added_tokens_decoder = Object.fromEntries(
@@ -341,11 +352,12 @@ export function specialTokensFromConfig(config: Json, file: string): SpecialToke
   if (extra !== undefined && extra !== null) {
     const list = Array.isArray(extra) ? extra : typeof extra === 'object' ? Object.values(extra) : null;
     if (!list) throw new ConfigError('expected an array', { file, field: 'additional_special_tokens' });
-    result.additional = list.map((v: unknown, i: number) => {
+    const additional = list.map((v: unknown, i: number) => {
       if (typeof v === 'string') return v;
       if (v && typeof v === 'object' && typeof (v as Json).content === 'string') return (v as Json).content as string;
       throw new ConfigError('expected a string or {"content": ...}', { file, field: `additional_special_tokens[${i}]` });
     });
+    if (additional.length > 0) result.additional = additional;
   }
   return result;
 }

@@ -25,13 +25,16 @@ export class AdamW {
     private readonly settings: AdamWSettings,
     private readonly decays: (name: string) => boolean,
   ) {
-    for (const [name, p] of params) {
-      this.m.set(name, tf.variable(tf.zerosLike(p), false));
-      this.v.set(name, tf.variable(tf.zerosLike(p), false));
-    }
+    // In a tidy: the zero tensors the moments start from are released; the variables are kept.
+    tf.tidy(() => {
+      for (const [name, p] of params) {
+        this.m.set(name, tf.variable(tf.zerosLike(p), false));
+        this.v.set(name, tf.variable(tf.zerosLike(p), false));
+      }
+    });
   }
 
-  /** Apply one update with gradients `grads` (same keys as the params) at learning rate `lr`. */
+  /** Apply one update with gradients `grads` (keyed like the params) at learning rate `lr`. */
   apply(grads: Map<string, tf.Tensor>, lr: number): void {
     this.step += 1;
     const { beta1, beta2, epsilon, weightDecay } = this.settings;
@@ -39,7 +42,7 @@ export class AdamW {
     const bias2Sqrt = Math.sqrt(1 - Math.pow(beta2, this.step));
     for (const [name, p] of this.params) {
       const g = grads.get(name);
-      if (!g) throw new Error(`AdamW: no gradient for variable '${name}'`);
+      if (!g) continue; // as torch: a parameter without a gradient is left alone (no decay, no moment update)
       const m = this.m.get(name)!;
       const v = this.v.get(name)!;
       tf.tidy(() => {

@@ -110,6 +110,19 @@ function microBatchesOf(plan: TrainingPlan, stage: StagePlan, stepInEpoch: numbe
   return micro;
 }
 
+const sequenceHashes = new WeakMap<TrainingSequence, number>();
+
+/** FNV-1a over a sequence's ids and loss weights (cached: epochs repeat the same sequence objects). */
+function sequenceHash(seq: TrainingSequence): number {
+  let hash = sequenceHashes.get(seq);
+  if (hash !== undefined) return hash;
+  hash = 0x811c9dc5;
+  for (const id of seq.ids) hash = Math.imul(hash ^ id, 0x01000193) >>> 0;
+  for (const w of seq.lossWeights) hash = Math.imul(hash ^ Math.round(w * 1000), 0x01000193) >>> 0;
+  sequenceHashes.set(seq, hash);
+  return hash;
+}
+
 /** A short digest of what the plan trains on, so a checkpoint is only resumed by the same run. */
 export function planFingerprint(stages: TrainingStageData[], s: TrainerSettings): Record<string, unknown> {
   const stageDigests = stages.map((st) => {
@@ -117,8 +130,7 @@ export function planFingerprint(stages: TrainingStageData[], s: TrainerSettings)
     let tokens = 0;
     for (const seq of st.sequences) {
       tokens += seq.ids.length;
-      for (const id of seq.ids) hash = Math.imul(hash ^ id, 0x01000193) >>> 0;
-      for (const w of seq.lossWeights) hash = Math.imul(hash ^ Math.round(w * 1000), 0x01000193) >>> 0;
+      hash = Math.imul(hash ^ sequenceHash(seq), 0x01000193) >>> 0;
     }
     return { name: st.name, sequences: st.sequences.length, tokens, epochs: st.epochs, schedule: st.schedule, hash: hash.toString(16) };
   });

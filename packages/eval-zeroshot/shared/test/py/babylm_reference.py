@@ -126,11 +126,17 @@ def wug(model, tok, path, uid):
 
 # ---- reading -----------------------------------------------------------------------------------------------
 
+_last_logits_cache = {}
+
+
 def get_p2(item, word, model, tok):
-    """Spec §8.2 causal get_p2: word without a leading space, multi-token words chained by re-tokenising."""
+    """Spec §8.2 causal get_p2: word without a leading space, multi-token words chained by re-tokenising.
+    (Logits of a context are cached: the same pure function, computed once.)"""
     def last_logits(text):
-        with torch.no_grad():
-            return model(**tok(text, return_tensors="pt")).logits[0, -1, :]
+        if text not in _last_logits_cache:
+            with torch.no_grad():
+                _last_logits_cache[text] = model(**tok(text, return_tensors="pt")).logits[0, -1, :]
+        return _last_logits_cache[text]
     tgt = tok(word, add_special_tokens=False).input_ids
     p = torch.softmax(last_logits(item), dim=-1)[tgt[0]]
     if len(tgt) > 1:

@@ -1,0 +1,4 @@
+export * from './switchboard.js';
+export * from './chat.js';
+export * from './transcript.js';
+export { default as plugins } from './plugin.js';

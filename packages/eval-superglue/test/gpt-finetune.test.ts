@@ -1,0 +1,68 @@
+/**
+ * End to end on the real stack: the evaluator, the tfjs classifier trainer and the `gpt-tiny` preset, on a
+ * learnable synthetic task written in the glue_filtered format (RTE's fields): label 1 iff sentence2 contains
+ * "apple". Pooling at the last token (a causal model's first token sees nothing else).
+ */
+import 'reflect-metadata';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initEngine, trainByteLevelBpe } from '@class-it/runtime-tfjs';
+import { GptArchitecture } from '@class-it/model-gpt';
+import { PluginRegistry, type TrainableModel } from '@class-it/core';
+// The runtime plugin's definition (it provides TOKENS.ClassifierTrainer), from its source as discovery would load it.
+import tfjsRuntimePlugin from '../../runtime-tfjs/src/plugin.js';
+import { superGluePlugin } from '../src/index.js';
+import { tempDir, writeJsonl } from './helpers.js';
+
+const WORDS = ['the', 'cat', 'dog', 'sat', 'on', 'a', 'mat', 'red', 'big', 'ran', 'to', 'park', 'man', 'saw'];
+
+function rows(count: number, seed: number): Array<Record<string, unknown>> {
+  let s = seed;
+  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return Array.from({ length: count }, (_, i) => {
+    const words = Array.from({ length: 3 + Math.floor(rand() * 5) }, () => WORDS[Math.floor(rand() * WORDS.length)]!);
+    const label = i % 2;
+    if (label === 1) words[Math.floor(rand() * words.length)] = 'apple';
+    return { sentence1: 'a man saw the dog.', sentence2: words.join(' ') + '.', label, idx: i };
+  });
+}
+
+let model: TrainableModel;
+let dataDir: string;
+beforeAll(async () => {
+  await initEngine(process.env.CLASSIT_TEST_BACKEND ?? 'wasm');
+  const tokenizer = trainByteLevelBpe([...WORDS, 'apple'].map((w) => `${w} the ${w} a ${w}.`), { vocabSize: 300, specialTokens: { eos: '<|endoftext|>' } });
+  model = await new GptArchitecture().create({ preset: 'gpt-tiny', tokenizer, seed: 1 });
+  dataDir = await tempDir('superglue-gpt-data-');
+  await writeJsonl(path.join(dataDir, 'rte.train.jsonl'), rows(192, 1));
+  await writeJsonl(path.join(dataDir, 'rte.valid.jsonl'), rows(64, 2));
+});
+
+describe('fine-tuning gpt-tiny through the evaluator resolved by the plugin registry', () => {
+  it('reaches clearly better than chance on a learnable task', async () => {
+    const out = await tempDir();
+    const lines: string[] = [];
+    const tensorsBefore = tf.memory().numTensors;
+    const registry = new PluginRegistry();
+    registry.register(superGluePlugin, { packageName: '@class-it/eval-superglue', packageVersion: '0.1.0' });
+    registry.register(tfjsRuntimePlugin, { packageName: '@class-it/runtime-tfjs', packageVersion: '0.1.0' });
+    const evaluator = registry.evaluatorFor('rte');
+    const result = await evaluator.evaluate({
+      task: 'rte', model, dataDir, outDir: out, fast: false, log: (l) => lines.push(l),
+      settings: { epochs: 6, batchSize: 16, lr: 2e-3, pooling: 'last', maxLength: 64, saveModel: true },
+    });
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(result.score, lines.join('\n')).toBeGreaterThanOrEqual(80); // chance is 50
+    const json = JSON.parse(await fs.readFile(path.join(out, 'results.json'), 'utf8'));
+    expect(json.tasks.rte.examplesPerSecond).toBeGreaterThan(0);
+    expect(json.tasks.rte.settings).toMatchObject({ pooling: 'last', paddingSide: 'right' });
+    const preds = JSON.parse(await fs.readFile(path.join(out, 'rte/predictions.json'), 'utf8'));
+    expect(preds.rte.predictions).toHaveLength(64);
+    const saved = await new GptArchitecture().load(path.join(out, 'rte/model'));
+    expect(saved.hiddenSize).toBe(64);
+    saved.dispose();
+    await fs.access(path.join(out, 'rte/model/classifier.safetensors'));
+  });
+});

@@ -1,0 +1,13 @@
+const rt = await import('/work/main/packages/runtime-tfjs/dist/index.js');
+const tf = await import('@tensorflow/tfjs-core');
+await rt.initEngine(process.argv[2] ?? 'wasm');
+const N = 1024, V = 8000;
+const logits = tf.randomNormal([N, V]);
+const targets = tf.tensor1d(Array.from({ length: N }, (_, i) => (i * 37) % V), 'int32');
+const w = tf.fill([N], 1 / N);
+const time = (name, f) => { f(); const t = Date.now(); for (let i = 0; i < 3; i++) f(); console.log(name, ((Date.now() - t) / 3).toFixed(0), 'ms'); };
+time('custom CE fwd+bwd', () => tf.tidy(() => tf.grad((x) => tf.sum(tf.mul(rt.tokenCrossEntropy(x, targets), w)))(logits).dataSync()));
+time('stock softmaxCE (oneHot) fwd+bwd', () => tf.tidy(() => tf.grad((x) => tf.losses.softmaxCrossEntropy(tf.oneHot(targets, V), x))(logits).dataSync()));
+time('logSoftmax+mul oneHot fwd+bwd', () => tf.tidy(() => tf.grad((x) => tf.neg(tf.sum(tf.mul(tf.mul(tf.logSoftmax(x), tf.oneHot(targets, V)), w.expandDims(1)))))(logits).dataSync()));
+const a = tf.randomNormal([N, 256]), b = tf.randomNormal([256, V]);
+time('matmul [1024,256]x[256,8000] (lm head fwd)', () => tf.tidy(() => rt.matMul(a, b).dataSync()));
