@@ -53,7 +53,14 @@ fi
 log "route 2: building the binding against libtensorflow from tensorflow_cpu==$TF_WHEEL_VERSION"
 if ! ls "$WHEEL_DIR"/tensorflow_cpu-"$TF_WHEEL_VERSION"-*.whl >/dev/null 2>&1; then
   mkdir -p "$WHEEL_DIR"
-  "$PY" -m pip download --no-deps --disable-pip-version-check -d "$WHEEL_DIR" "tensorflow_cpu==$TF_WHEEL_VERSION"
+  # Prefer the machine's local index directories when present (no slow retries against an unreachable PyPI).
+  index_args=()
+  for d in /opt/pypi/simple /opt/pypi-more/simple; do
+    if [ -d "$d" ]; then
+      if [ ${#index_args[@]} -eq 0 ]; then index_args+=(--index-url "file://$d"); else index_args+=(--extra-index-url "file://$d"); fi
+    fi
+  done
+  "$PY" -m pip download --no-deps --disable-pip-version-check ${index_args[@]+"${index_args[@]}"} -d "$WHEEL_DIR" "tensorflow_cpu==$TF_WHEEL_VERSION"
 fi
 X=$WHEEL_DIR/x
 if [ ! -f "$X/tensorflow/libtensorflow_cc.so.2" ]; then

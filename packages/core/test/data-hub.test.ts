@@ -97,7 +97,10 @@ describe('Hub download cache', () => {
     await hubDatasetFiles('hf://datasets/org/demo/switchboard', 'train', { cacheDir, endpoint });
     expect(log.filter((l) => l.url.includes('/resolve/'))).toHaveLength(0);
 
-    // The endpoint can come from HF_ENDPOINT, as the dataset plugins use it.
+    // Dataset plugins take the endpoint from their load options (the experiment's hubEndpoint) ...
+    const viaOption = new RowDataset({ name: 'sw', description: '', toExamples: classItRowToExample, defaultSource: { hub: 'hf://datasets/org/demo/switchboard' } });
+    expect((await viaOption.load({ settings: { limit: 3 }, baseDir: '.', cacheDir: tmp(), offline: false, badRows: 'fail', hubEndpoint: endpoint })).examples).toHaveLength(3);
+    // ... or from HF_ENDPOINT.
     const before = process.env.HF_ENDPOINT;
     process.env.HF_ENDPOINT = endpoint;
     try {

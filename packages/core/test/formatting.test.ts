@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CharTokenizer } from './helpers/char-tokenizer.js';
 import {
-  ChatTemplate, DEFAULT_TEMPLATE_TOKENS, ExampleFormatter, builtinTemplate, lengthBucketOrder, lossWeightsFromSpans, packSequences,
+  ChatTemplate, DEFAULT_TEMPLATE_TOKENS, ExampleFormatter, builtinTemplate, lengthBucketOrder, lossWeightsFromSpans,
   renderExample, formatStages,
 } from '../src/formatting/index.js';
 import type { InstructionExample } from '../src/contracts/dataset.js';
@@ -111,20 +111,8 @@ describe('truncation', () => {
   });
 });
 
-describe('packing and bucketing', () => {
-  const seqs: TrainingSequence[] = [
-    { ids: [1, 2, 3], lossWeights: [0, 1, 1], words: 2 },
-    { ids: [4, 5], lossWeights: [0, 1], words: 1 },
-    { ids: [6, 7, 8, 9], lossWeights: [0, 0, 1, 1], words: 3 },
-  ];
-  it('packs in order; positions restart and the first token of each segment gets no loss', () => {
-    const rows = packSequences(seqs, 6, 99);
-    expect(rows).toHaveLength(2);
-    expect(rows[0]).toEqual({ ids: [1, 2, 3, 4, 5, 99], lossWeights: [0, 1, 1, 0, 1, 0], segmentIds: [1, 1, 1, 2, 2, 0], positionIds: [0, 1, 2, 0, 1, 0], words: 3 });
-    expect(rows[1]!.segmentIds).toEqual([1, 1, 1, 1, 0, 0]);
-    // No token is predicted across a segment boundary: every weighted token's predecessor is in its segment.
-    for (const r of rows) r.lossWeights.forEach((w, i) => { if (w) expect(r.segmentIds[i - 1]).toBe(r.segmentIds[i]); });
-  });
+// Packing (segments, positions, no attention across examples) is the trainer's: runtime-tfjs training/batching.ts.
+describe('bucketing and stages', () => {
   it('length bucketing keeps every sequence inside its window and is deterministic', () => {
     const many: TrainingSequence[] = Array.from({ length: 40 }, (_, i) => ({ ids: new Array(1 + ((i * 7) % 13)).fill(1), lossWeights: [], words: i }));
     const a = lengthBucketOrder(many, 4, 2, 3);

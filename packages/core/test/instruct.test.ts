@@ -80,6 +80,7 @@ describe('instruction-tuning schema', () => {
     expect(cfg.trainer.learningRate).toBe(1e-4);
     expect(cfg.budget).toEqual({ maxUniqueWords: 100_000_000, maxWordsSeen: 1_000_000_000 });
     expect(cfg.datasets.a!.settings).toEqual({});
+    expect(instructionTuningSchema.parse(cfg)).toEqual(cfg); // the experiment schema embeds it: parsing twice changes nothing
     expect(() => instructionTuningSchema.parse({ datasets: {} })).toThrow(/at least one dataset/);
     expect(() => instructionTuningSchema.parse({ datasets: { a: { plugin: 'x' } }, formatting: { lossOn: 'prompt' } })).toThrow();
   });

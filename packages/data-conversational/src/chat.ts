@@ -2,6 +2,7 @@
  * Generic chat data: JSONL (or parquet/JSON) rows with `messages: [{role, content}]` (the format of most chat
  * datasets), and ShareGPT rows with `conversations: [{from, value}]`.
  */
+import path from 'node:path';
 import { z } from 'zod';
 import { DataError, RowDataset, rowLocation, typeOf, type ChatMessage, type DataRow, type InstructionExample } from '@class-it/core';
 
@@ -23,7 +24,7 @@ function messageList(row: DataRow, field: string): unknown[] {
 
 function checkConversation(row: DataRow, field: string, messages: ChatMessage[]): InstructionExample {
   if (!messages.some((m) => m.role === 'assistant')) throw new DataError('no assistant message to learn from', rowLocation(row, field));
-  return { kind: 'messages', messages, source: typeof row.value.source === 'string' ? row.value.source : undefined, id: `${row.file}:${row.line}` };
+  return { kind: 'messages', messages, source: typeof row.value.source === 'string' ? row.value.source : undefined, id: `${path.basename(row.file)}:${row.line}` };
 }
 
 export function chatRowToExample(row: DataRow, field = 'messages'): InstructionExample {

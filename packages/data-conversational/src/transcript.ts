@@ -89,7 +89,7 @@ export class TranscriptDataset implements InstructionDataset {
     if (settings.minContext > settings.window) {
       throw new DataError(`minContext (${settings.minContext}) cannot exceed window (${settings.window})`, { field: 'minContext' });
     }
-    const files = await resolveSourceFiles(settings, options);
+    const files = await resolveSourceFiles(settings, { ...options, endpoint: options.hubEndpoint });
     const collector = new ExampleCollector(this.name, options.badRows, settings.limit);
     for (const file of files) {
       const text = await readText(file);

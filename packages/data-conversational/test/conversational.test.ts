@@ -54,7 +54,7 @@ describe('chat messages and ShareGPT', () => {
     ]);
     await expect(load(createChatDataset(), { path: file })).rejects.toThrow(`${file}:2, field 'messages[1].role': role must be one of system, user, assistant, got "robot"`);
     const out = await load(createChatDataset(), { path: file }, 'skip');
-    expect(out.examples).toEqual([{ kind: 'messages', messages: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello!' }], source: undefined, id: `${file}:1` }]);
+    expect(out.examples).toEqual([{ kind: 'messages', messages: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello!' }], source: undefined, id: 'chat.jsonl:1' }]);
     expect(out.skipped.map((s) => s.where)).toEqual([
       `${file}:2, field 'messages[1].role'`, `${file}:3, field 'messages'`, `${file}:4, field 'messages'`, `${file}:5, field 'messages[1].content'`,
     ]);

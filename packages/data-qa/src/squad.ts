@@ -7,6 +7,7 @@
  * prompt = `{context}\n\nQuestion: {question}` (template configurable with {context} and {question}); reply = the
  * first answer.
  */
+import path from 'node:path';
 import { z } from 'zod';
 import { DataError, RowDataset, requireString, rowLocation, typeOf, type DataRow, type InstructionExample } from '@class-it/core';
 
@@ -35,7 +36,7 @@ export function squadRowToExample(row: DataRow, options: SquadOptions): Instruct
   const answers = squadAnswers(row);
   if (answers.length === 0 && options.unanswerable === undefined) return undefined;
   const prompt = options.promptTemplate.replaceAll('{context}', context).replaceAll('{question}', question);
-  return { kind: 'prompt-reply', prompt, reply: answers[0] ?? options.unanswerable!, id: typeof row.value.id === 'string' ? row.value.id : `${row.file}:${row.line}` };
+  return { kind: 'prompt-reply', prompt, reply: answers[0] ?? options.unanswerable!, id: typeof row.value.id === 'string' ? row.value.id : `${path.basename(row.file)}:${row.line}` };
 }
 
 /** Flatten the official SQuAD JSON (`{data: [{paragraphs: [{context, qas: [{id, question, answers}]}]}]}`) into rows. */

@@ -55,7 +55,7 @@ const CHECKS: Record<keyof TaskSettings, Check> = {
   batchSize: positiveInt, evalBatchSize: positiveInt, epochs: positiveInt, warmupFraction: fraction,
   minFactor: unitInterval, maxLength: positiveInt, seed: nonNegativeInt, dropout: fraction,
   pooling: oneOf('first', 'last'), paddingSide: oneOf('right', 'left'), metricForValid: oneOf('accuracy', 'f1', 'mcc'),
-  maxTrainExamples: positiveInt, maxValidExamples: positiveInt, saveModel: bool, keepState: bool,
+  maxTrainExamples: positiveInt, maxValidExamples: positiveInt, saveModel: bool, keepState: bool, microBatchTokens: positiveInt,
 };
 
 /** Short names accepted as well (the reference's flag names). */
@@ -121,5 +121,6 @@ export function recipeOf(s: TaskSettings): ClassifierRecipe {
     batchSize: s.batchSize, evalBatchSize: s.evalBatchSize, epochs: s.epochs, warmupFraction: s.warmupFraction,
     minFactor: s.minFactor, maxLength: s.maxLength, seed: s.seed, dropout: s.dropout, pooling: s.pooling,
     paddingSide: s.paddingSide,
+    ...(s.microBatchTokens !== undefined ? { microBatchTokens: s.microBatchTokens } : {}),
   };
 }

@@ -73,6 +73,11 @@ describe('gpt architecture plugin', () => {
     const a = await model.logLikelihood(requests);
     const b = await loaded.logLikelihood(requests);
     expect(b).toEqual(a);
+    // scores do not depend on batch size or on the padding a batch brings
+    const many = [...requests, { context: 'a dog', continuation: ' barks' }, { context: 'who', continuation: ' is there? the cat sat on the mat' }];
+    const one = await model.logLikelihood(many, { batchSize: 1 });
+    const all = await model.logLikelihood(many, { batchSize: 8 });
+    all.forEach((r, i) => expect(Math.abs(r.logprob - one[i].logprob)).toBeLessThan(1e-5));
     expect(a[1].tokens.length).toBeGreaterThan(1);
     const ids = tf.tensor2d([[0, 5, 9, 7]], [1, 4], 'int32');
     const la = tf.tidy(() => Array.from(causalModuleOf(model).forward(ids, { training: false }).logits.dataSync()));

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EpochReport } from '@class-it/core';
-import { TfjsClassifierTrainer, seededPermutation, readClassifierState } from '../src/classifier/index.js';
+import { TfjsClassifierTrainer, seededPermutation, readClassifierState, splitByTokens } from '../src/classifier/index.js';
 import { causalModuleOf } from '../src/causal-lm.js';
 import { readSafetensors } from '../src/safetensors/index.js';
 import { weightsOf, maxAbsDiff } from './training-fixtures.js';
@@ -106,6 +106,36 @@ describe('TfjsClassifierTrainer', () => {
     await expect(new TfjsClassifierTrainer().fineTune(model, { ...base, numLabels: 2, train: [{ textA: 'a', label: 2 }], recipe: recipe({ batchSize: 1 }) }))
       .rejects.toThrow(/label 2, not in \[0, 1\]/);
     model.dispose();
+  });
+
+  it('micro-batches give the update of the whole batch (no dropout)', async () => {
+    const runWith = async (microBatchTokens: number, paddingSide: 'right' | 'left') => {
+      const model = classifierModel();
+      const dir = await tmp();
+      const reports: EpochReport[] = [];
+      await new TfjsClassifierTrainer().fineTune(model, {
+        numLabels: 2, train: train.slice(0, 32), valid, recipe: recipe({ epochs: 2, dropout: 0, microBatchTokens, paddingSide }),
+        stateDir: path.join(dir, 'state'), saveBestTo: path.join(dir, 'model'), onEpoch: (r) => { reports.push(r); return true; }, log: () => {},
+      });
+      model.dispose();
+      const head = await readSafetensors(path.join(dir, 'model/classifier.safetensors'));
+      return { reports, dense: head.tensors.get('classifier.dense.weight')!.data };
+    };
+    for (const side of ['right', 'left'] as const) {
+      const whole = await runWith(100_000, side);
+      const split = await runWith(12, side); // one or two rows per micro-batch
+      split.reports.forEach((r, i) => expect(r.trainLoss).toBeCloseTo(whole.reports[i]!.trainLoss, 5));
+      let maxDiff = 0;
+      whole.dense.forEach((v, i) => { maxDiff = Math.max(maxDiff, Math.abs(v - split.dense[i]!)); });
+      expect(maxDiff, side).toBeLessThan(1e-4);
+    }
+  });
+
+  it('splits rows into micro-batches by padded tokens', () => {
+    const lengths = [3, 5, 2, 8, 1];
+    expect(splitByTokens([0, 1, 2, 3, 4], (i) => lengths[i]!, 10)).toEqual([[0, 1], [2], [3], [4]]);
+    expect(splitByTokens([0, 1, 2, 3, 4], (i) => lengths[i]!, 1000)).toEqual([[0, 1, 2, 3, 4]]);
+    expect(splitByTokens([3], () => 50, 10)).toEqual([[3]]); // a long row still gets its own micro-batch
   });
 
   it('shuffles with a seeded permutation', () => {

@@ -6,6 +6,7 @@ import { registerScore } from './commands/score.js';
 import { registerEval } from './commands/eval.js';
 import { registerFinetune } from './commands/finetune.js';
 import { registerRun } from './commands/run.js';
+import { registerTrain } from './commands/train.js';
 import { registerPretrain } from './commands/pretrain.js';
 import { registerReport } from './commands/report.js';
 import { CORE_VERSION } from '../version.js';
@@ -26,6 +27,7 @@ export function buildProgram(ctx: CliContext = createCliContext()): Command {
   registerEval(program, ctx);
   registerFinetune(program, ctx);
   registerPretrain(program, ctx);
+  registerTrain(program, () => ctx.getRegistry());
   registerRun(program, ctx);
   registerReport(program, () => ctx.getRegistry());
   return program;

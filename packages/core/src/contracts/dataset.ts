@@ -23,6 +23,8 @@ export interface DatasetLoadOptions {
   cacheDir: string;
   offline: boolean;
   badRows: BadRowPolicy;
+  /** Base URL of the Hugging Face Hub (default: HF_ENDPOINT or https://huggingface.co). */
+  hubEndpoint?: string;
 }
 
 export interface LoadedDataset {

@@ -110,6 +110,9 @@ export interface ClassifierRecipe {
   dropout: number;
   pooling: 'first' | 'last';
   paddingSide: 'right' | 'left';
+  /** Memory bound, not part of the recipe: a batch is run as micro-batches of at most this many (padded)
+   *  tokens whose gradients are summed, which gives the same update as the whole batch. Trainer default if unset. */
+  microBatchTokens?: number;
 }
 
 export interface EpochReport {

@@ -47,8 +47,9 @@ export function hubEndpoint(options: Pick<HubOptions, 'endpoint'>): string {
   return (options.endpoint ?? process.env.HF_ENDPOINT ?? DEFAULT_HF_ENDPOINT).replace(/\/+$/, '');
 }
 
+/** Offline when asked to, or when HF_HUB_OFFLINE is set (as in huggingface_hub): the environment wins. */
 export function isOffline(options: Pick<HubOptions, 'offline'>): boolean {
-  return options.offline ?? (process.env.HF_HUB_OFFLINE === '1' || process.env.HF_HUB_OFFLINE === 'true');
+  return options.offline === true || process.env.HF_HUB_OFFLINE === '1' || process.env.HF_HUB_OFFLINE === 'true';
 }
 
 /** Parse `hf://datasets/<owner>/<name>[@rev]/<config>`. */

@@ -36,7 +36,7 @@ export class RowDataset<Shape extends z.ZodRawShape> implements InstructionDatas
 
   async load(options: DatasetLoadOptions): Promise<LoadedDataset> {
     const settings = parseSettings(this.schema, options.settings, `dataset '${this.name}' settings`) as SourceSettings & z.infer<z.ZodObject<Shape>>;
-    const files = await resolveSourceFiles(settings, options, this.spec.defaultSource);
+    const files = await resolveSourceFiles(settings, { ...options, endpoint: options.hubEndpoint }, this.spec.defaultSource);
     const collector = new ExampleCollector(this.name, options.badRows, settings.limit);
     for (const file of files) {
       for await (const row of readDataRows(file, { format: settings.format, columns: this.spec.columns })) {

@@ -2,5 +2,4 @@ export * from './chat-template.js';
 export * from './render.js';
 export * from './sequences.js';
 export * from './bucketing.js';
-export * from './packing.js';
 export * from './stages.js';

@@ -78,6 +78,7 @@ export async function planInstructionData(registry: PluginRegistry, args: Pick<I
       cacheDir: path.resolve(args.baseDirOfExperiment, config.cacheDir),
       offline: config.offline,
       badRows: entry.badRows ?? config.badRows,
+      hubEndpoint: config.hubEndpoint,
     });
     datasets[name] = loaded;
     const n = loaded.examples.length;

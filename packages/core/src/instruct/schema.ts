@@ -80,6 +80,8 @@ export const instructionTuningSchema = z.strictObject({
   milestones: z.boolean().default(true),
   /** Download cache (relative to the experiment file). */
   cacheDir: z.string().default('.cache/class-it'),
+  /** Base URL of the Hugging Face Hub (default: HF_ENDPOINT or https://huggingface.co), e.g. a mirror. */
+  hubEndpoint: z.string().url().optional(),
   /** Never touch the network: use the download cache only. */
   offline: z.boolean().default(false),
   badRows: z.enum(['fail', 'skip']).default('fail'),

@@ -82,9 +82,12 @@ export interface PaddedBatch {
   poolIndex: number[];
 }
 
-export function padBatch(sequences: number[][], padId: number, side: 'right' | 'left', pooling: 'first' | 'last'): PaddedBatch {
+/** Pad to the longest sequence, or to `padTo` when given (a micro-batch padded like its whole batch). */
+export function padBatch(sequences: number[][], padId: number, side: 'right' | 'left', pooling: 'first' | 'last', padTo?: number): PaddedBatch {
   const batch = sequences.length;
-  const time = Math.max(1, ...sequences.map((s) => s.length));
+  const longest = Math.max(1, ...sequences.map((s) => s.length));
+  if (padTo !== undefined && padTo < longest) throw new Error(`padBatch: padTo ${padTo} is shorter than the longest sequence (${longest})`);
+  const time = padTo ?? longest;
   const ids = new Int32Array(batch * time).fill(padId);
   const mask = new Int32Array(batch * time);
   const poolIndex: number[] = [];

@@ -62,8 +62,31 @@ export function seededPermutation(n: number, seed: number): number[] {
   return order;
 }
 
+/** Default bound on padded tokens per forward pass (about 1 GB of activations for gpt-10m in training). */
+export const DEFAULT_MICRO_BATCH_TOKENS = 4096;
+
+/** Consecutive chunks of `rows` with (rows in chunk) x (longest in chunk) <= budget; at least one row each. */
+export function splitByTokens(rows: number[], lengthOf: (row: number) => number, budget: number): number[][] {
+  const chunks: number[][] = [];
+  let current: number[] = [];
+  let longest = 0;
+  for (const row of rows) {
+    const len = lengthOf(row);
+    const wouldBe = Math.max(longest, len) * (current.length + 1);
+    if (current.length > 0 && wouldBe > budget) {
+      chunks.push(current);
+      current = [];
+      longest = 0;
+    }
+    current.push(row);
+    longest = Math.max(longest, len);
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
 const SHUFFLE_SCHEME = 'seededPermutation(n, deriveSeed(seed, epoch))';
-const DROPOUT_SCHEME = 'deriveSeed(deriveSeed(seed, 1 + step), 0 backbone | 1 head)';
+const DROPOUT_SCHEME = 'deriveSeed(deriveSeed(seed, 1 + step), 2 * microBatch (backbone) | 2 * microBatch + 1 (head))';
 
 /** HF class names for config.json `architectures` of the saved backbone. */
 function hfArchitecturesOf(config: Record<string, unknown>): string[] {
@@ -102,6 +125,7 @@ class FineTuneSession {
   private readonly schedule: ClassifierSchedule;
   private readonly padId: number;
   private readonly maxLength: number;
+  private readonly microBatchTokens: number;
   private trainIds: number[][] = [];
   private validIds: number[][] = [];
 
@@ -114,6 +138,7 @@ class FineTuneSession {
       run.log(`maxLength ${this.recipe.maxLength} exceeds the model's context (${this.base.contextLength}): using ${this.maxLength}`);
     }
     this.padId = padIdOf(model.tokenizer);
+    this.microBatchTokens = this.recipe.microBatchTokens ?? DEFAULT_MICRO_BATCH_TOKENS;
     this.schedule = classifierSchedule(run.train.length, this.recipe);
     for (const [name, v] of this.base.variables) this.backbone.set(name, tf.variable(v, true));
     this.view = Object.create(this.base, { variables: { value: this.backbone, enumerable: true } }) as CausalLMModule;
@@ -124,8 +149,8 @@ class FineTuneSession {
     const { run, recipe, schedule } = this;
     const template = pairTemplateOf(this.model.tokenizer);
     const encode = (e: ClassificationExample) => encodeExample(this.model.tokenizer, template, e.textA, e.textB, this.maxLength);
-    this.trainIds = run.train.map(encode);
-    this.validIds = run.valid.map(encode);
+    this.trainIds = run.train.map(encode).map((ids) => this.fedTokens(ids));
+    this.validIds = run.valid.map(encode).map((ids) => this.fedTokens(ids));
     this.selectTrainableParams();
     const fingerprint = this.fingerprint();
 
@@ -163,6 +188,15 @@ class FineTuneSession {
     return { epochs: reports, resumedFromEpoch, examplesPerSecond: seconds > 0 ? examples / seconds : 0 };
   }
 
+  /**
+   * The tokens the backbone needs to see. Pooling at position 0 with right padding reads a hidden state that, in
+   * a causal model, depends on the first token alone: feeding only that token gives the same logits and
+   * gradients at a fraction of the cost. Otherwise every token.
+   */
+  private fedTokens(ids: number[]): number[] {
+    return this.recipe.pooling === 'first' && this.recipe.paddingSide === 'right' ? ids.slice(0, 1) : ids;
+  }
+
   /** One batch of 1 short example tells which variables the loss reaches. */
   private selectTrainableParams(): void {
     const all = new Map([...this.backbone, ...this.head.variables]);
@@ -194,37 +228,60 @@ class FineTuneSession {
   }
 
   /** Mean cross-entropy of a padded batch (a scalar tensor). */
-  private loss(batch: PaddedBatch, labels: number[], training: boolean, step: number): tf.Scalar {
-    const logits = this.logits(batch, training, step);
+  private loss(batch: PaddedBatch, labels: number[], training: boolean, step: number, micro = 0): tf.Scalar {
+    const logits = this.logits(batch, training, step, micro);
     const targets = tf.oneHot(tf.tensor1d(labels, 'int32'), this.run.numLabels);
     return tf.neg(tf.mean(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), 1))) as tf.Scalar;
   }
 
   /** Backbone -> pooled hidden state -> head. Call inside a tidy scope. */
-  private logits(batch: PaddedBatch, training: boolean, step: number): tf.Tensor2D {
+  private logits(batch: PaddedBatch, training: boolean, step: number, micro = 0): tf.Tensor2D {
     const ids = tf.tensor2d(batch.ids, [batch.batch, batch.time], 'int32');
     const mask = tf.tensor2d(batch.mask, [batch.batch, batch.time], 'int32');
     const stepSeed = deriveSeed(this.recipe.seed, 1 + step);
-    const { hidden } = this.view.forward(ids, { training, attentionMask: mask, dropoutSeed: deriveSeed(stepSeed, 0), hiddenOnly: true });
+    const { hidden } = this.view.forward(ids, { training, attentionMask: mask, dropoutSeed: deriveSeed(stepSeed, 2 * micro), hiddenOnly: true });
     const select = tf.oneHot(tf.tensor1d(batch.poolIndex, 'int32'), batch.time).expandDims(2); // [B, T, 1]
     const pooled = tf.sum(tf.mul(hidden, select), 1) as tf.Tensor2D;
-    return this.head.apply(pooled, training, deriveSeed(stepSeed, 1));
+    return this.head.apply(pooled, training, deriveSeed(stepSeed, 2 * micro + 1));
   }
 
+  /** One optimizer step on `rows`: the mean loss over the batch, run as micro-batches whose gradients are
+   *  summed with weights (rows in micro-batch / rows in batch), so the update is the whole batch's. */
   private trainStep(rows: number[], step: number): number {
-    const batch = padBatch(rows.map((i) => this.trainIds[i]!), this.padId, this.recipe.paddingSide, this.recipe.pooling);
-    const labels = rows.map((i) => this.run.train[i]!.label);
-    const { value, grads } = tf.variableGrads(() => this.loss(batch, labels, true, step), [...this.params.values()]);
-    const loss = value.dataSync()[0]!;
-    value.dispose();
-    const named = new Map<string, tf.Tensor>();
-    for (const [tfName, g] of Object.entries(grads)) named.set(this.keyByTfName.get(tfName)!, g);
+    const varList = [...this.params.values()];
+    const grads = new Map<string, tf.Tensor>();
+    let loss = 0;
+    // With left padding a row's positions depend on the batch's longest row, so micro-batches are padded to it.
+    const padTo = this.recipe.paddingSide === 'left' ? Math.max(...rows.map((i) => this.trainIds[i]!.length)) : undefined;
+    const lengthOf = (i: number) => padTo ?? this.trainIds[i]!.length;
+    // Right padding: rows of similar length share a micro-batch (less padding; the sum over rows is the same).
+    const ordered = padTo === undefined ? [...rows].sort((a, b) => this.trainIds[a]!.length - this.trainIds[b]!.length || a - b) : rows;
+    const chunks = splitByTokens(ordered, lengthOf, this.microBatchTokens);
+    for (const [micro, chunk] of chunks.entries()) {
+      const batch = padBatch(chunk.map((i) => this.trainIds[i]!), this.padId, this.recipe.paddingSide, this.recipe.pooling, padTo);
+      const labels = chunk.map((i) => this.run.train[i]!.label);
+      const share = chunk.length / rows.length;
+      const { value, grads: microGrads } = tf.variableGrads(() => tf.mul(this.loss(batch, labels, true, step, micro), share) as tf.Scalar, varList);
+      loss += value.dataSync()[0]!;
+      value.dispose();
+      for (const [tfName, g] of Object.entries(microGrads)) {
+        const key = this.keyByTfName.get(tfName)!;
+        const acc = grads.get(key);
+        if (acc) {
+          grads.set(key, tf.add(acc, g));
+          acc.dispose();
+          g.dispose();
+        } else {
+          grads.set(key, g);
+        }
+      }
+    }
     if (!Number.isFinite(loss)) {
-      tf.dispose([...named.values()]);
+      tf.dispose([...grads.values()]);
       throw new ClassItError(`fine-tuning diverged at step ${step + 1}: loss ${loss}; try a lower learning rate`);
     }
-    this.optimizer!.apply(named, this.schedule.learningRate(step));
-    tf.dispose([...named.values()]);
+    this.optimizer!.apply(grads, this.schedule.learningRate(step));
+    tf.dispose([...grads.values()]);
     return loss;
   }
 
@@ -234,12 +291,17 @@ class FineTuneSession {
     if (this.recipe.paddingSide === 'right') order.sort((a, b) => sequences[a]!.length - sequences[b]!.length);
     const out = new Array<number>(sequences.length);
     for (let i = 0; i < order.length; i += this.recipe.evalBatchSize) {
+      // Split into micro-batches (no gradients: twice the training budget); with left padding each is padded to
+      // the whole batch's longest row, so every row sees the positions it would in the whole batch.
       const rows = order.slice(i, i + this.recipe.evalBatchSize);
-      const batch = padBatch(rows.map((r) => sequences[r]!), this.padId, this.recipe.paddingSide, this.recipe.pooling);
-      const labels = tf.tidy(() => tf.argMax(this.logits(batch, false, 0), 1));
-      const values = labels.dataSync();
-      labels.dispose();
-      rows.forEach((r, j) => { out[r] = values[j]!; });
+      const padTo = this.recipe.paddingSide === 'left' ? Math.max(...rows.map((r) => sequences[r]!.length)) : undefined;
+      for (const chunk of splitByTokens(rows, (r) => padTo ?? sequences[r]!.length, 2 * this.microBatchTokens)) {
+        const batch = padBatch(chunk.map((r) => sequences[r]!), this.padId, this.recipe.paddingSide, this.recipe.pooling, padTo);
+        const labels = tf.tidy(() => tf.argMax(this.logits(batch, false, 0), 1));
+        const values = labels.dataSync();
+        labels.dispose();
+        chunk.forEach((r, j) => { out[r] = values[j]!; });
+      }
     }
     return out;
   }

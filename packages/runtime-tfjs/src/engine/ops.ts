@@ -27,22 +27,11 @@ function useNNOnlyMatMul(): boolean {
 }
 
 /**
- * x @ y in the NN layout. On wasm a batched (rank > 2) BatchMatMul misses the fast XNNPACK path (measured
- * ~15x slower than the same products done one by one), so there it loops over the batch of 2-D products.
+ * x @ y in the NN layout. (Looping a batched product as 2-D XNNPACK products is not faster on wasm: slicing the
+ * batch apart costs more than the slow batched kernel saves; measured in bench/README.md.)
  */
 function nnMatMul(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
-  if (x.rank === 2 || tf.getBackend() !== 'wasm') return tf.matMul(x, y);
-  const batchShape = x.shape.slice(0, -2);
-  const [m, k] = x.shape.slice(-2);
-  const n = y.shape[y.rank - 1];
-  const xs = tf.unstack(tf.reshape(x, [-1, m, k]));
-  const ys = tf.unstack(tf.reshape(y, [-1, k, n]));
-  const products = xs.map((xi, i) => tf.matMul(xi, ys[i]));
-  const stacked = tf.stack(products);
-  tf.dispose([...xs, ...ys, ...products]);
-  const out = tf.reshape(stacked, [...batchShape, m, n]);
-  stacked.dispose();
-  return out;
+  return tf.matMul(x, y);
 }
 
 /**

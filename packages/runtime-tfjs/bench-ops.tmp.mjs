@@ -1,0 +1,18 @@
+const rt = await import('./dist/index.js');
+const tf = await import('@tensorflow/tfjs-core');
+await rt.initEngine(process.argv[2] ?? 'wasm');
+const N = 1024, V = 8000;
+const x = tf.randomNormal([N, V]);
+const targets = tf.tensor1d(Array.from({ length: N }, (_, i) => (i * 37) % V), 'int32');
+const idx = tf.stack([tf.range(0, N, 1, 'int32'), targets], 1);
+const dy = tf.ones([N]);
+const time = (name, f) => { f(); const t = Date.now(); for (let i = 0; i < 2; i++) f(); console.log(name, ((Date.now() - t) / 2).toFixed(0), 'ms'); };
+time('exp', () => tf.tidy(() => tf.exp(x).dataSync()));
+time('max axis1', () => tf.tidy(() => tf.max(x, 1).dataSync()));
+time('sum axis1', () => tf.tidy(() => tf.sum(x, 1).dataSync()));
+time('logSumExp', () => tf.tidy(() => tf.logSumExp(x, 1).dataSync()));
+time('gatherND', () => tf.tidy(() => tf.gatherND(x, idx).dataSync()));
+time('scatterND', () => tf.tidy(() => tf.scatterND(idx, dy, [N, V]).dataSync()));
+time('oneHot', () => tf.tidy(() => tf.oneHot(targets, V).dataSync()));
+time('softmax', () => tf.tidy(() => tf.softmax(x).dataSync()));
+time('sub broadcast', () => tf.tidy(() => tf.sub(x, tf.ones([N, 1])).dataSync()));
