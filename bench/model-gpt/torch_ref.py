@@ -17,7 +17,7 @@ torch.manual_seed(0)
 cfg = work["config"]
 model = GPT2LMHeadModel(GPT2Config(**{k: cfg[k] for k in (
     "vocab_size", "n_positions", "n_embd", "n_layer", "n_head", "resid_pdrop", "embd_pdrop", "attn_pdrop",
-    "layer_norm_epsilon", "initializer_range")}, attn_implementation="eager"))
+    "layer_norm_epsilon", "initializer_range")}, bos_token_id=0, eos_token_id=0, attn_implementation="eager"))
 opt = torch.optim.AdamW(model.parameters(), lr=1e-4, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.1)
 ids = torch.tensor(work["trainIds"])
 inputs, targets = ids[:, :-1], ids[:, 1:]
@@ -32,7 +32,7 @@ def train_step():
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     opt.step()
-    return float(loss)
+    return loss.item()
 
 
 sentences = work["scoreIds"]

@@ -1,4 +1,5 @@
 export * from './accuracy.js';
+export * from './babylm-layout.js';
 export * from './data-dir.js';
 export * from './download.js';
 export * from './jsonl-fields.js';
