@@ -42,7 +42,8 @@ fi
 if check 2>/dev/null; then exit 0; fi
 
 # 2a. Normal route: tfjs-node's own install script downloads libtensorflow and the prebuilt binding.
-if [ "$ROUTE" != wheel ]; then
+# (Skipped in auto mode when this machine already built the binding from the wheel: the re-run is then quick.)
+if [ "$ROUTE" = download ] || { [ "$ROUTE" = auto ] && [ ! -d "$BUILD_CACHE/lib" ]; }; then
   log "route 1: tfjs-node's download (scripts/install.js)"
   if (cd "$PKG" && timeout 300 node scripts/install.js) && check; then exit 0; fi
   log "route 1 failed (no access to the libtensorflow download?)"

@@ -16,7 +16,7 @@ import {
   type EvaluationResult, type Evaluator, type EvaluatorKind,
 } from '@class-it/core';
 import { ALL_TASKS, TASKS, TASK_NAMES, tasksFor, type MetricName, type TaskName } from './tasks.js';
-import { readTaskSplit, resolveTaskDir } from './data.js';
+import { readTaskSplit, resolveTaskDir, splitFileName } from './data.js';
 import { computeMetrics } from './metrics.js';
 import { parseSettings, recipeOf, type TaskSettings } from './settings.js';
 import { predictionsJson, resultsTxt } from './reference-files.js';
@@ -86,6 +86,7 @@ export class SuperGlueEvaluator implements Evaluator {
         throw new ConfigError(`task '${task}' has ${TASKS[task].numLabels} labels: binary F1 cannot select its epochs`, { field: 'settings.metricForValid' });
       }
     }
+    await checkFilesPresent(context.dataDir, taskNames);
     const totalEpochs = perTask.reduce((acc, t) => acc + t.settings.epochs, 0);
     let epochsDone = 0;
     const outcomes: TaskOutcome[] = [];
@@ -200,6 +201,26 @@ export class SuperGlueEvaluator implements Evaluator {
     if (!s.keepState) await fs.rm(stateDir, { recursive: true, force: true });
     log(`best epoch ${outcome.bestEpoch}: ${def.metrics.map((m) => `${m} ${bestEntry.metrics[m]!.toFixed(4)}`).join(' ')}`);
     return outcome;
+  }
+}
+
+/** Every task's train and valid file must be there before hours of training start. */
+async function checkFilesPresent(dataDir: string, tasks: TaskName[]): Promise<void> {
+  const missing: string[] = [];
+  for (const task of tasks) {
+    let dir: string;
+    try {
+      dir = await resolveTaskDir(dataDir, task);
+    } catch {
+      missing.push(`${task}.valid.jsonl (under ${dataDir})`);
+      continue;
+    }
+    const train = path.join(dir, splitFileName(task, 'train'));
+    if (!(await fs.stat(train).then(() => true, () => false))) missing.push(train);
+  }
+  if (missing.length > 0) {
+    throw new ConfigError(`missing (Super)GLUE data files: ${missing.join(', ')}. The BabyLM glue_filtered folder has ` +
+      'all 14 files; some public mirrors lack boolq.train.jsonl and multirc.train.jsonl');
   }
 }
 

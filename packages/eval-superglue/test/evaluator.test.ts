@@ -156,3 +156,17 @@ describe('resolution through dependency injection', () => {
     expect(result.score).toBeCloseTo(90, 10);
   });
 });
+
+describe('missing data', () => {
+  it('glue names every missing file before training anything', async () => {
+    const partial = await tempDir('superglue-partial-');
+    for (const task of TASK_NAMES) {
+      await writeJsonl(path.join(partial, `${task}.valid.jsonl`), syntheticRows(task, 4));
+      if (task !== 'boolq' && task !== 'multirc') await writeJsonl(path.join(partial, `${task}.train.jsonl`), syntheticRows(task, 64));
+    }
+    const trainer = new FakeClassifierTrainer([1]);
+    const err = await new SuperGlueEvaluator(trainer).evaluate({ ...contextFor('glue', await tempDir()), dataDir: partial }).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/missing \(Super\)GLUE data files: .*boolq\.train\.jsonl, .*multirc\.train\.jsonl/);
+    expect(trainer.runs).toHaveLength(0);
+  });
+});

@@ -8,7 +8,7 @@ import {
   type CausalLMModule, type ForwardOptions, type ForwardOutput,
   matMul, embeddingLookup, gelu, layerNorm, dropout, deriveSeed,
 } from '@class-it/runtime-tfjs';
-import { type GptConfig, mlpWidth } from './config.js';
+import type { GptConfig } from './config.js';
 import { gptWeightSpecs, type NamedTensorData } from './weights.js';
 
 /** Added to attention scores that are not allowed; exp() of it underflows to exactly 0 in float32. */

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { causalModuleOf, initEngine, trainByteLevelBpe } from '@class-it/runtime-tfjs';
+import type { Tokenizer, TrainableModel } from '@class-it/core';
 import { GptArchitecture } from '../src/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -23,7 +24,9 @@ const script = path.join(here, 'py/hf_gpt2.py');
 function pythonReady(): boolean {
   if (!existsSync(python)) return false;
   try {
-    execFileSync(python, ['-c', 'import torch, transformers, tokenizers'], { stdio: 'ignore', timeout: 60_000 });
+    // find_spec only locates the modules (importing torch here would cost seconds)
+    const probe = 'import importlib.util as u, sys; sys.exit(0 if all(u.find_spec(m) for m in ("torch", "transformers", "tokenizers")) else 1)';
+    execFileSync(python, ['-c', probe], { stdio: 'ignore', timeout: 60_000 });
     return true;
   } catch {
     return false;
@@ -47,12 +50,13 @@ const REQUESTS = {
 
 interface PyOut { ids: number[][]; logits: number[][][]; scores: number[]; scored_tokens: string[][] }
 
-function runPython(mode: 'make' | 'check', dir: string, work: string): PyOut {
+/** One Python process (torch + transformers import once): build the HF model in hfDir, open ours in ourDir. */
+function runPython(hfDir: string, ourDir: string, work: string): { made: PyOut; checked: PyOut } {
   const req = path.join(work, 'requests.json');
-  const out = path.join(work, `${mode}-out.json`);
+  const [madeFile, checkedFile] = [path.join(work, 'make-out.json'), path.join(work, 'check-out.json')];
   writeFileSync(req, JSON.stringify(REQUESTS));
-  execFileSync(python, [script, mode, dir, req, out], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 180_000 });
-  return JSON.parse(readFileSync(out, 'utf8')) as PyOut;
+  execFileSync(python, [script, 'both', hfDir, ourDir, req, madeFile, checkedFile], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 180_000 });
+  return { made: JSON.parse(readFileSync(madeFile, 'utf8')) as PyOut, checked: JSON.parse(readFileSync(checkedFile, 'utf8')) as PyOut };
 }
 
 function maxLogitDiff(model: Awaited<ReturnType<GptArchitecture['load']>>, ref: PyOut): number {
@@ -67,13 +71,31 @@ function maxLogitDiff(model: Awaited<ReturnType<GptArchitecture['load']>>, ref: 
 
 describe.skipIf(!ready)('HF transformers parity (GPT-2)', () => {
   let work: string;
+  let ours: TrainableModel;
+  let oursTokenizer: Tokenizer;
+  let reference: { made: PyOut; checked: PyOut };
   const arch = new GptArchitecture();
-  beforeAll(() => { work = mkdtempSync(path.join(tmpdir(), 'gpt-parity-')); });
-  afterAll(() => { rmSync(work, { recursive: true, force: true }); });
+  const hfDir = () => path.join(work, 'hf-model');
+  const ourDir = () => path.join(work, 'ours');
+
+  beforeAll(async () => {
+    work = mkdtempSync(path.join(tmpdir(), 'gpt-parity-'));
+    await initEngine('wasm');
+    const corpus = ['The cat sat on the mat.', 'Who should Derek hug after shocking Richard?', 'The children were playing in the garden.',
+      'Many people think that the weather will change tomorrow.', 'She reads books every night.', 'A: where is it?\nB: over there.'];
+    oursTokenizer = trainByteLevelBpe(Array(4).fill(corpus).flat(), { vocabSize: 320, specialTokens: { eos: '<|endoftext|>' } });
+    ours = await arch.create({ preset: 'gpt-tiny', overrides: { n_embd: 32, n_head: 4, initializer_range: 0.3 }, tokenizer: oursTokenizer, seed: 3 });
+    await ours.save(ourDir());
+    reference = runPython(hfDir(), ourDir(), work);
+  });
+  afterAll(() => {
+    ours?.dispose();
+    rmSync(work, { recursive: true, force: true });
+  });
 
   it('an HF GPT2LMHeadModel directory loads in ours with equal logits and BabyLM scores (wasm and cpu)', async () => {
-    const dir = path.join(work, 'hf-model');
-    const ref = runPython('make', dir, work);
+    const dir = hfDir();
+    const ref = reference.made;
     for (const backend of ['wasm', 'cpu'] as const) {
       await initEngine(backend);
       const model = await arch.load(dir);
@@ -91,17 +113,14 @@ describe.skipIf(!ready)('HF transformers parity (GPT-2)', () => {
 
   it('a directory saved by ours opens in transformers with equal ids, logits and scores', async () => {
     await initEngine('wasm');
-    const corpus = ['The cat sat on the mat.', 'Who should Derek hug after shocking Richard?', 'The children were playing in the garden.',
-      'Many people think that the weather will change tomorrow.', 'She reads books every night.', 'A: where is it?\nB: over there.'];
-    const tokenizer = trainByteLevelBpe(Array(4).fill(corpus).flat(), { vocabSize: 320, specialTokens: { eos: '<|endoftext|>' } });
-    const model = await arch.create({ preset: 'gpt-tiny', overrides: { n_embd: 32, n_head: 4, initializer_range: 0.3 }, tokenizer, seed: 3 });
-    const dir = path.join(work, 'ours');
-    await model.save(dir);
+    const model = ours;
+    const tokenizer = oursTokenizer;
+    const dir = ourDir();
     for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']) expect(existsSync(path.join(dir, f))).toBe(true);
     const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
     expect(config.model_type).toBe('gpt2');
     expect(config.architectures).toEqual(['GPT2LMHeadModel']);
-    const ref = runPython('check', dir, work);
+    const ref = reference.checked;
     ref.ids.forEach((ids, n) => expect(tokenizer.encode(REQUESTS.texts[n]).ids).toEqual(ids));
     expect(maxLogitDiff(model, ref)).toBeLessThan(1e-4);
     const scores = await model.logLikelihood(REQUESTS.pairs.map(([context, continuation]) => ({ context, continuation })));
@@ -110,6 +129,5 @@ describe.skipIf(!ready)('HF transformers parity (GPT-2)', () => {
     const again = await arch.load(dir);
     expect(maxLogitDiff(again, ref)).toBeLessThan(1e-4);
     again.dispose();
-    model.dispose();
   });
 });

@@ -11,9 +11,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DataError } from '@class-it/core';
-import { deriveSeed, dropout, type CausalLMModule, type ForwardOptions, type ForwardOutput } from '@class-it/runtime-tfjs';
+import {
+  deriveSeed,
+  dropout,
+  embeddingLookup,
+  matMul,
+  type CausalLMModule,
+  type ForwardOptions,
+  type ForwardOutput,
+} from '@class-it/runtime-tfjs';
 import type { LlamaConfig } from './config.js';
-import { embeddingLookup, matMul } from './ops.js';
 
 /** Additive attention bias for disallowed (query, key) pairs; large enough that exp() underflows to 0. */
 const MASKED = -1e9;
@@ -158,7 +165,7 @@ export class LlamaModule implements CausalLMModule {
       const hidden = this.rmsNorm(x, 'model.norm.weight');
       if (options.hiddenOnly) return { logits: tf.zeros([batch, time, 0]) as tf.Tensor3D, hidden };
       const logits = c.tie_word_embeddings
-        ? matMul(tf.reshape(hidden, [batch * time, c.hidden_size]), this.weight('model.embed_tokens.weight'), true)
+        ? matMul(tf.reshape(hidden, [batch * time, c.hidden_size]), this.weight('model.embed_tokens.weight'), false, true)
         : linear(hidden, this.weight('lm_head.weight'));
       return { logits: tf.reshape(logits, [batch, time, c.vocab_size]) as tf.Tensor3D, hidden };
     });
@@ -191,7 +198,7 @@ export class LlamaModule implements CausalLMModule {
     // copying k and v g times, the g query heads of a group are stacked along time: [B, kvHeads, g*T, hd].
     const group = heads / kvHeads;
     const grouped = (t: tf.Tensor, width: number) => tf.reshape(t, [batch, kvHeads, group * time, width]);
-    const scores = tf.reshape(matMul(grouped(q, hd), k, true), [batch, heads, time, time]);
+    const scores = tf.reshape(matMul(grouped(q, hd), k, false, true), [batch, heads, time, time]);
     const masked = tf.add(tf.mul(scores, 1 / Math.sqrt(hd)), bias); // [B,heads,T,T]
     const probs = dropout(tf.softmax(masked, -1), c.attention_dropout, seed, training);
     const attended = tf.reshape(matMul(grouped(probs, time), v), [batch, heads, time, hd]);

@@ -4,7 +4,7 @@
  * in transformers with equal logits. Skips loudly when the project's Python venv with transformers is absent.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,32 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');
 const fixtureScript = path.join(here, 'fixtures/hf_llama.py');
 const TOLERANCE = 1e-4;
+const evalData = path.resolve(repoRoot, '../shared/eval-data');
+const blimpFast = path.join(evalData, 'blimp/blimp_fast');
+
+/** Up to `n` BLiMP sentences (good and bad) for the tokenizer comparison, when the eval data is present. */
+function blimpSentences(n: number): string[] {
+  if (!existsSync(blimpFast)) {
+    console.warn(`SKIPPED: BLiMP sentences in the llama tokenizer comparison: eval data not found at ${blimpFast}`);
+    return [];
+  }
+  const out: string[] = [];
+  for (const file of readdirSync(blimpFast).sort()) {
+    for (const line of readFileSync(path.join(blimpFast, file), 'utf8').split('\n').slice(0, 8)) {
+      if (!line.trim()) continue;
+      const item = JSON.parse(line) as { sentence_good: string; sentence_bad: string };
+      out.push(item.sentence_good, item.sentence_bad);
+    }
+  }
+  return out.slice(0, n);
+}
+
+/** Python str offsets count code points; the Tokenizer contract counts UTF-16 code units. */
+function toUtf16Offsets(text: string, offsets: number[][]): Array<[number, number]> {
+  const unitsBefore = [0];
+  for (const ch of text) unitsBefore.push(unitsBefore[unitsBefore.length - 1]! + ch.length);
+  return offsets.map(([s, e]) => [unitsBefore[s!]!, unitsBefore[e!]!]);
+}
 
 function findPython(): string | undefined {
   for (const candidate of [path.join(repoRoot, '.venv/bin/python'), 'python3']) {
@@ -49,6 +75,7 @@ interface Expected {
   mask: number[][];
   positions: number[][];
   models: Record<string, { single: Grid[]; padded: Grid[] }>;
+  tokenizer_cases: Array<{ text: string; ids: number[]; offsets: number[][] }>;
 }
 
 function maxAbsDiff(a: Grid, b: Grid): number {
@@ -69,7 +96,9 @@ describe.skipIf(!python)('llama parity with transformers', () => {
   beforeAll(async () => {
     await initEngine('cpu');
     work = mkdtempSync(path.join(tmpdir(), 'llama-parity-'));
-    runPython(['create', work]);
+    const texts = path.join(work, 'texts.json');
+    writeFileSync(texts, JSON.stringify(blimpSentences(1000)));
+    runPython(['create', work, texts]);
     expected = JSON.parse(readFileSync(path.join(work, 'expected.json'), 'utf8')) as Expected;
   });
   afterAll(() => {
@@ -118,6 +147,23 @@ describe.skipIf(!python)('llama parity with transformers', () => {
       const hfIds = expected.rows[i]!.filter((_, t) => expected.mask[i]![t] === 1);
       expect(model.tokenizer.encode(sentence).ids).toEqual(hfIds);
     });
+    model.dispose();
+  });
+
+  it('the SentencePiece-style tokenizer gives transformers\' ids and offsets on ~2500 texts', async () => {
+    const model = await architecture.load(path.join(work, 'gqa'));
+    const cases = expected.tokenizer_cases;
+    expect(cases.length).toBeGreaterThanOrEqual(1500);
+    let mismatches = 0;
+    for (const { text, ids, offsets } of cases) {
+      const ours = model.tokenizer.encode(text);
+      const same = JSON.stringify(ours.ids) === JSON.stringify(ids) &&
+        JSON.stringify(ours.offsets) === JSON.stringify(toUtf16Offsets(text, offsets));
+      if (!same && mismatches++ < 3) {
+        expect({ text, ids: ours.ids, offsets: ours.offsets }).toEqual({ text, ids, offsets: toUtf16Offsets(text, offsets) });
+      }
+    }
+    expect(mismatches).toBe(0);
     model.dispose();
   });
 

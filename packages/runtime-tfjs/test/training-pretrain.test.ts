@@ -11,6 +11,9 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { PluginRegistry, pretrain, type PluginDefinition } from '@class-it/core';
 import runtimePlugin from '../src/plugin.js';
+import { causalModuleOf } from '../src/causal-lm.js';
+import { buildRows } from '../src/training/batching.js';
+import { evaluationLoss } from '../src/training/trainer.js';
 
 const gptPluginPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../model-gpt/src/plugin.ts');
 const hasGpt = existsSync(gptPluginPath);
@@ -34,6 +37,14 @@ function corpusLines(count: number): string[] {
   return lines;
 }
 
+async function makeRegistry(): Promise<PluginRegistry> {
+  const registry = new PluginRegistry();
+  registry.register(runtimePlugin, { packageName: '@class-it/runtime-tfjs', packageVersion: '0.1.0' });
+  const gptPlugin = (await import(pathToFileURL(gptPluginPath).href)).default as PluginDefinition;
+  registry.register(gptPlugin, { packageName: '@class-it/model-gpt', packageVersion: '0.1.0' });
+  return registry;
+}
+
 describe.skipIf(!hasGpt)('class-it pretrain (core) on the tfjs runtime', () => {
   it('trains gpt-tiny on a small corpus: held-out loss falls, final/ loads, a rerun resumes', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pretrain-'));
@@ -43,10 +54,7 @@ describe.skipIf(!hasGpt)('class-it pretrain (core) on the tfjs runtime', () => {
     await fs.writeFile(path.join(corpusDir, 'a.train'), lines.slice(0, 250).join('\n') + '\n');
     await fs.writeFile(path.join(corpusDir, 'b.train'), lines.slice(250).join('\n') + '\n');
 
-    const registry = new PluginRegistry();
-    registry.register(runtimePlugin, { packageName: '@class-it/runtime-tfjs', packageVersion: '0.1.0' });
-    const gptPlugin = (await import(pathToFileURL(gptPluginPath).href)).default as PluginDefinition;
-    registry.register(gptPlugin, { packageName: '@class-it/model-gpt', packageVersion: '0.1.0' });
+    const registry = await makeRegistry();
 
     const out = path.join(dir, 'run');
     const logs: string[] = [];
@@ -90,5 +98,48 @@ describe.skipIf(!hasGpt)('class-it pretrain (core) on the tfjs runtime', () => {
     const again = await pretrain(registry, { ...options, log: () => undefined });
     expect(again.summary.resumedFromStep).toBe(40);
     expect(again.summary.steps).toBe(40);
+  });
+
+  it('a pretraining run killed mid-way and rerun ends with the same bytes as an uninterrupted one (GPT dropout on)', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pretrain-resume-'));
+    const corpus = path.join(dir, 'c.train');
+    await fs.writeFile(corpus, corpusLines(200).join('\n') + '\n');
+    const registry = await makeRegistry();
+    const options = {
+      corpus: [corpus], preset: 'gpt-tiny', vocabSize: 280, seed: 5, backend: 'wasm', batchSize: 4, sequenceLength: 32,
+      maxSteps: 12, overrides: { n_layer: 1, n_embd: 32, n_head: 2 }, log: () => undefined,
+    };
+    const whole = await pretrain(registry, { ...options, out: path.join(dir, 'whole') });
+    expect(whole.summary.steps).toBe(12);
+    const out = path.join(dir, 'killed');
+    await expect(pretrain(registry, { ...options, out, onProgress: (p) => {
+      if (p.step === 8) throw new Error('killed');
+    } })).rejects.toThrow('killed');
+    const resumed = await pretrain(registry, { ...options, out });
+    expect(resumed.summary.resumedFromStep).toBe(6); // checkpoints every 12/4 = 3 steps
+    const a = await fs.readFile(path.join(whole.finalDir, 'model.safetensors'));
+    const b = await fs.readFile(path.join(resumed.finalDir, 'model.safetensors'));
+    expect(Buffer.compare(a, b)).toBe(0);
+  });
+
+  it('packing isolates examples in the real GPT too (same per-example loss packed or alone, on WASM)', async () => {
+    const registry = await makeRegistry();
+    const runtime = registry.runtime();
+    await runtime.init('wasm');
+    const tokenizer = await runtime.trainTokenizer(corpusLines(50), { vocabSize: 280, specialTokens: { eos: '<|endoftext|>' } });
+    const model = await registry.get('architecture', 'gpt').create({ preset: 'gpt-tiny', overrides: { n_layer: 1, n_embd: 32, n_head: 2 }, tokenizer, seed: 1 });
+    const module = causalModuleOf(model);
+    const seqs = corpusLines(4).map((line) => {
+      const ids = tokenizer.encode(line, { addSpecialTokens: false }).ids.slice(0, 12);
+      return { ids, lossWeights: ids.map(() => 1), words: 1 };
+    });
+    const mute = (s: (typeof seqs)[number]) => ({ ...s, lossWeights: s.lossWeights.map(() => 0) });
+    for (const [i, seq] of seqs.entries()) {
+      const alone = evaluationLoss(module, buildRows([seq], 64, false), 1)!;
+      const packed = buildRows([...seqs.filter((_, j) => j !== i).map(mute), seq], 64, true);
+      expect(packed.length).toBe(1);
+      expect(Math.abs(evaluationLoss(module, packed, 1)! - alone)).toBeLessThan(1e-5);
+    }
+    model.dispose();
   });
 });

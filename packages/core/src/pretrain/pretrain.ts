@@ -78,19 +78,19 @@ export async function pretrain(registry: PluginRegistry, options: PretrainOption
   const log = options.log ?? ((line: string) => console.error(line));
   const seed = options.seed ?? 42;
   const out = path.resolve(options.out);
-  const runtime = registry.runtime();
-  const backend = await runtime.init(options.backend ?? 'auto');
-  log(`backend: ${backend}`);
 
+  const files = await resolveCorpusFiles(options.corpus);
+  const lines = await readCorpusLines(files);
+  if (lines.length === 0) throw new ConfigError(`the corpus (${files.length} file(s)) has no non-empty line`, { field: 'corpus' });
+  const runtime = registry.runtime();
   const architecture = registry.get('architecture', options.architecture ?? 'gpt');
   const preset = architecture.presets[options.preset];
   if (!preset) {
     throw new ConfigError(`architecture '${architecture.name}' has no preset '${options.preset}' (presets: ${Object.keys(architecture.presets).join(', ')})`, { field: 'preset' });
   }
+  const backend = await runtime.init(options.backend ?? 'auto');
+  log(`backend: ${backend}`);
 
-  const files = await resolveCorpusFiles(options.corpus);
-  const lines = await readCorpusLines(files);
-  if (lines.length === 0) throw new ConfigError(`the corpus (${files.length} file(s)) has no non-empty line`, { field: 'corpus' });
   const ledger = new PhaseCounter('pretraining');
   for (const line of lines) ledger.add(line);
   const corpusWords = ledger.counts().wordsSeen;

@@ -3,6 +3,7 @@
   make <dir> <requests.json> <out.json>   build a tiny GPT2LMHeadModel + byte-level BPE tokenizer, save_pretrained
                                           into <dir>, write logits and BabyLM scores of the requests to <out.json>
   check <dir> <requests.json> <out.json>  load <dir> with AutoModelForCausalLM / AutoTokenizer and write the same
+  both <hf-dir> <our-dir> <requests.json> <make-out.json> <check-out.json>   both of the above in one process
 
 requests.json: {"texts": [...], "pairs": [[context, continuation], ...]}
 out.json: {"ids": [[...]], "logits": [[[...]]], "scores": [...], "scored_tokens": [[...]]}
@@ -69,14 +70,24 @@ def make(directory):
     return model, tok
 
 
+def check(directory):
+    return AutoModelForCausalLM.from_pretrained(directory), AutoTokenizer.from_pretrained(directory)
+
+
 def main():
-    mode, directory, requests_file, out_file = sys.argv[1:5]
+    mode = sys.argv[1]
+    if mode == "both":
+        hf_dir, our_dir, requests_file, make_out, check_out = sys.argv[2:7]
+        requests = json.load(open(requests_file))
+        json.dump(describe(*make(hf_dir), requests), open(make_out, "w"))
+        json.dump(describe(*check(our_dir), requests), open(check_out, "w"))
+        return
+    directory, requests_file, out_file = sys.argv[2:5]
     requests = json.load(open(requests_file))
     if mode == "make":
         model, tok = make(directory)
     elif mode == "check":
-        model = AutoModelForCausalLM.from_pretrained(directory)
-        tok = AutoTokenizer.from_pretrained(directory)
+        model, tok = check(directory)
     else:
         raise SystemExit(f"unknown mode {mode}")
     json.dump(describe(model, tok, requests), open(out_file, "w"))

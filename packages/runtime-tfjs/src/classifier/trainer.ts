@@ -62,8 +62,13 @@ export function seededPermutation(n: number, seed: number): number[] {
   return order;
 }
 
-/** Default bound on padded tokens per forward pass (about 1 GB of activations for gpt-10m in training). */
-export const DEFAULT_MICRO_BATCH_TOKENS = 4096;
+/**
+ * Default bound on padded tokens per forward pass: 2^18 / hidden size (1,024 tokens for gpt-10m, whose training
+ * forward holds about 1.2 GB of activations for that many on wasm, whose heap is limited to a few GB).
+ */
+export function defaultMicroBatchTokens(hiddenSize: number): number {
+  return Math.max(64, Math.floor(2 ** 18 / hiddenSize));
+}
 
 /** Consecutive chunks of `rows` with (rows in chunk) x (longest in chunk) <= budget; at least one row each. */
 export function splitByTokens(rows: number[], lengthOf: (row: number) => number, budget: number): number[][] {
@@ -138,7 +143,7 @@ class FineTuneSession {
       run.log(`maxLength ${this.recipe.maxLength} exceeds the model's context (${this.base.contextLength}): using ${this.maxLength}`);
     }
     this.padId = padIdOf(model.tokenizer);
-    this.microBatchTokens = this.recipe.microBatchTokens ?? DEFAULT_MICRO_BATCH_TOKENS;
+    this.microBatchTokens = this.recipe.microBatchTokens ?? defaultMicroBatchTokens(this.base.hiddenSize);
     this.schedule = classifierSchedule(run.train.length, this.recipe);
     for (const [name, v] of this.base.variables) this.backbone.set(name, tf.variable(v, true));
     this.view = Object.create(this.base, { variables: { value: this.backbone, enumerable: true } }) as CausalLMModule;
@@ -240,7 +245,9 @@ class FineTuneSession {
     const mask = tf.tensor2d(batch.mask, [batch.batch, batch.time], 'int32');
     const stepSeed = deriveSeed(this.recipe.seed, 1 + step);
     const { hidden } = this.view.forward(ids, { training, attentionMask: mask, dropoutSeed: deriveSeed(stepSeed, 2 * micro), hiddenOnly: true });
-    const select = tf.oneHot(tf.tensor1d(batch.poolIndex, 'int32'), batch.time).expandDims(2); // [B, T, 1]
+    const selectData = new Float32Array(batch.batch * batch.time);
+    batch.poolIndex.forEach((t, row) => { selectData[row * batch.time + t] = 1; });
+    const select = tf.tensor3d(selectData, [batch.batch, batch.time, 1]); // 1 at the pooled position
     const pooled = tf.sum(tf.mul(hidden, select), 1) as tf.Tensor2D;
     return this.head.apply(pooled, training, deriveSeed(stepSeed, 2 * micro + 1));
   }
@@ -291,11 +298,11 @@ class FineTuneSession {
     if (this.recipe.paddingSide === 'right') order.sort((a, b) => sequences[a]!.length - sequences[b]!.length);
     const out = new Array<number>(sequences.length);
     for (let i = 0; i < order.length; i += this.recipe.evalBatchSize) {
-      // Split into micro-batches (no gradients: twice the training budget); with left padding each is padded to
+      // Split into micro-batches (a tidy scope keeps a forward's activations as training does); with left padding each is padded to
       // the whole batch's longest row, so every row sees the positions it would in the whole batch.
       const rows = order.slice(i, i + this.recipe.evalBatchSize);
       const padTo = this.recipe.paddingSide === 'left' ? Math.max(...rows.map((r) => sequences[r]!.length)) : undefined;
-      for (const chunk of splitByTokens(rows, (r) => padTo ?? sequences[r]!.length, 2 * this.microBatchTokens)) {
+      for (const chunk of splitByTokens(rows, (r) => padTo ?? sequences[r]!.length, this.microBatchTokens)) {
         const batch = padBatch(chunk.map((r) => sequences[r]!), this.padId, this.recipe.paddingSide, this.recipe.pooling, padTo);
         const labels = tf.tidy(() => tf.argMax(this.logits(batch, false, 0), 1));
         const values = labels.dataSync();

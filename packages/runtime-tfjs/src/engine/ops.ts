@@ -27,18 +27,11 @@ function useNNOnlyMatMul(): boolean {
 }
 
 /**
- * x @ y in the NN layout. (Looping a batched product as 2-D XNNPACK products is not faster on wasm: slicing the
- * batch apart costs more than the slow batched kernel saves; measured in bench/README.md.)
- */
-function nnMatMul(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
-  return tf.matMul(x, y);
-}
-
-/**
  * op(x) @ op(y) (op = optional transpose of the last two axes) with NN kernels only, by the cheaper of two
  * equal forms: transpose the operands that need it, or compute T(op(y)) @ T(op(x)) and transpose the result.
  * The count is elements moved by transposes (e.g. the tied LM head's dW = dy^T h: transposing dy [N, V] costs
- * far more than transposing h [N, d] and the [d, V] result).
+ * far more than transposing h [N, d] and the [d, V] result). Batched (rank > 2) products stay one kernel: on
+ * wasm it is slow (~3 GFLOP/s), but slicing the batch into 2-D products costs more (bench/README.md).
  */
 function nnProduct(x: tf.Tensor, tx: boolean, y: tf.Tensor, ty: boolean): tf.Tensor {
   return tf.tidy(() => {
@@ -47,8 +40,8 @@ function nnProduct(x: tf.Tensor, tx: boolean, y: tf.Tensor, ty: boolean): tf.Ten
     const resultSize = (x.size / (x.shape[x.rank - 1] * x.shape[x.rank - 2])) * m * n;
     const direct = (tx ? x.size : 0) + (ty ? y.size : 0);
     const flipped = (tx ? 0 : x.size) + (ty ? 0 : y.size) + resultSize;
-    if (direct <= flipped) return nnMatMul(tx ? swapLastTwo(x) : x, ty ? swapLastTwo(y) : y);
-    return swapLastTwo(nnMatMul(ty ? y : swapLastTwo(y), tx ? x : swapLastTwo(x)));
+    if (direct <= flipped) return tf.matMul(tx ? swapLastTwo(x) : x, ty ? swapLastTwo(y) : y);
+    return swapLastTwo(tf.matMul(ty ? y : swapLastTwo(y), tx ? x : swapLastTwo(x)));
   });
 }
 

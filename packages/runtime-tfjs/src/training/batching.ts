@@ -20,8 +20,12 @@ export interface Row {
   words: number;
 }
 
+/** Sequences already checked against a vocabulary size (epochs and curricula repeat the same objects). */
+const validated = new WeakMap<TrainingSequence, number>();
+
 export function validateSequences(sequences: TrainingSequence[], vocabSize: number, where: string): void {
   sequences.forEach((seq, i) => {
+    if (validated.get(seq) === vocabSize) return;
     const at = { file: where, line: i + 1 };
     if (!Array.isArray(seq.ids) || !Array.isArray(seq.lossWeights)) throw new DataError('sequence needs ids and lossWeights arrays', { ...at, field: 'ids' });
     if (seq.ids.length !== seq.lossWeights.length) {
@@ -34,6 +38,7 @@ export function validateSequences(sequences: TrainingSequence[], vocabSize: numb
       if (!Number.isFinite(w) || w < 0) throw new DataError(`loss weight ${w} must be a finite number >= 0`, { ...at, field: 'lossWeights' });
     }
     if (!Number.isFinite(seq.words) || seq.words < 0) throw new DataError(`words must be a number >= 0, got ${seq.words}`, { ...at, field: 'words' });
+    validated.set(seq, vocabSize);
   });
 }
 

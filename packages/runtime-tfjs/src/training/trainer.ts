@@ -62,6 +62,7 @@ class TrainingRun {
   private readonly metricsPath: string;
   private state: TrainState;
   private resumedFromStep = 0;
+  private lastCheckpointStep = 0;
   private tokensThisRun = 0;
   private secondsThisRun = 0;
 
@@ -118,7 +119,7 @@ class TrainingRun {
           if (evalLoss !== undefined) record.eval_loss = evalLoss;
         }
         await appendJsonLine(this.metricsPath, record);
-        context.onProgress?.({ stage: this.state.stageName, step, totalSteps: plan.totalSteps, loss: this.state.lastLoss, learningRate: this.state.learningRate });
+        context.onProgress?.({ stage: String(record.stage), step, totalSteps: plan.totalSteps, loss: this.state.lastLoss, learningRate: this.state.learningRate });
         await this.saveMilestones();
         if (step % settings.checkpointEverySteps === 0 || step === plan.totalSteps) await this.checkpoint();
       }
@@ -202,9 +203,10 @@ class TrainingRun {
     const gradNorm = globalNorm(grads.values());
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
       tf.dispose([...grads.values()]);
+      const good = this.resumedOrSavedStep();
+      const kept = good > 0 ? `The last good checkpoint (step ${good}) is kept in ${path.join(this.context.outDir, LAST_CHECKPOINT)}` : 'No checkpoint had been written yet';
       throw new ClassItError(`training stopped at step ${step + 1} (stage '${where.stage.name}'): loss ${loss}, gradient norm ${gradNorm} ` +
-        `is not finite. The last good checkpoint (step ${this.resumedOrSavedStep()}) is kept in ${path.join(this.context.outDir, LAST_CHECKPOINT)}; ` +
-        'try a lower learning rate or gradient clipping');
+        `is not finite. ${kept}; try a lower learning rate or gradient clipping`);
     }
     clipByGlobalNorm(grads, gradNorm, settings.gradClip);
     const lr = planLearningRate(step, plan.segments, settings);
@@ -241,7 +243,6 @@ class TrainingRun {
     };
   }
 
-  private lastCheckpointStep = 0;
   private resumedOrSavedStep(): number {
     return Math.max(this.lastCheckpointStep, this.resumedFromStep);
   }
