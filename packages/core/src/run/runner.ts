@@ -19,12 +19,12 @@ import { ConfigError } from '../util/errors.js';
 /** The two training steps, behind an interface so the runner reads as the plan it is. */
 export interface ExperimentSteps {
   /** Pretrain `spec` into `outDir` (resuming if work is there); returns the final checkpoint directory. */
-  pretrain(registry: PluginRegistry, model: ModelSpec, outDir: string, seed: number, log: (l: string) => void, baseDir: string): Promise<string>;
+  pretrain(registry: PluginRegistry, model: ModelSpec, outDir: string, seed: number, log: (l: string) => void, baseDir: string, backend: string): Promise<string>;
   /** Instruction-tune `baseDir` with the condition's curriculum into `outDir`; returns the model directory to
    *  evaluate (the base itself when the curriculum has no stages). */
   instructionTune(registry: PluginRegistry, args: {
     baseDir: string; condition: ConditionSpec; instruction: Record<string, unknown>; seed: number; outDir: string;
-    baseDirOfExperiment: string; log: (l: string) => void; onStage?: (stage: string, step: number, total: number) => void;
+    baseDirOfExperiment: string; log: (l: string) => void; onStage?: (stage: string, step: number, total: number) => void; backend?: string;
   }): Promise<string>;
 }
 
@@ -135,7 +135,7 @@ export async function runExperiment(exp: Experiment, registry: PluginRegistry, o
       if (!baseDir) {
         baseDir = model.checkpoint
           ? path.resolve(options.baseDir, model.checkpoint)
-          : await options.steps.pretrain(registry, model, runDir.pretrainDir(model.name), exp.seeds[0]!, log, options.baseDir);
+          : await options.steps.pretrain(registry, model, runDir.pretrainDir(model.name), exp.seeds[0]!, log, options.baseDir, exp.backend);
         baseDirs.set(model.name, baseDir);
       }
 
@@ -145,7 +145,7 @@ export async function runExperiment(exp: Experiment, registry: PluginRegistry, o
       if (exp.instruction) {
         modelDir = await options.steps.instructionTune(registry, {
           baseDir, condition, instruction: exp.instruction, seed: key.seed, outDir: runDir.trainDir(key),
-          baseDirOfExperiment: options.baseDir, log,
+          baseDirOfExperiment: options.baseDir, log, backend: exp.backend,
           onStage: (stage, step, total) => progress(`training ${stage} ${step}/${total}`),
         });
       } else if (registry.get('curriculum', condition.curriculum).plan({ datasets: {}, settings: condition.settings, seed: key.seed }).length === 0) {

@@ -10,7 +10,7 @@ async function exists(file: string): Promise<boolean> {
 }
 
 export const defaultSteps: ExperimentSteps = {
-  async pretrain(registry, model, outDir, seed, log, baseDir) {
+  async pretrain(registry, model, outDir, seed, log, baseDir, backend) {
     const spec = model.pretrain!;
     const finalDir = path.join(outDir, 'final');
     // pretrain.json is written only after the final model: its presence means this model is done.
@@ -32,6 +32,7 @@ export const defaultSteps: ExperimentSteps = {
       sequenceLength: spec.sequenceLength,
       learningRate: spec.learningRate,
       seed,
+      backend,
       log,
     });
     return result.finalDir;

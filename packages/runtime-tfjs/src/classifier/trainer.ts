@@ -172,6 +172,7 @@ class FineTuneSession {
     const reports: EpochReport[] = [];
     let examples = 0;
     let seconds = 0;
+    let lastLog = performance.now();
     for (let epoch = resumedFromEpoch + 1; epoch <= recipe.epochs; epoch++) {
       const order = seededPermutation(run.train.length, deriveSeed(recipe.seed, epoch));
       let lossSum = 0;
@@ -180,6 +181,10 @@ class FineTuneSession {
         const rows = order.slice(b * recipe.batchSize, (b + 1) * recipe.batchSize);
         const step = (epoch - 1) * schedule.stepsPerEpoch + b;
         lossSum += this.trainStep(rows, step);
+        if (performance.now() - lastLog > 60_000) {
+          lastLog = performance.now();
+          run.log(`epoch ${epoch}/${recipe.epochs}: step ${b + 1}/${schedule.stepsPerEpoch}, mean loss ${(lossSum / (b + 1)).toFixed(4)}`);
+        }
       }
       seconds += (performance.now() - started) / 1000;
       examples += schedule.stepsPerEpoch * recipe.batchSize;

@@ -96,8 +96,9 @@ export async function initEngine(choice: BackendChoice | string = 'auto'): Promi
     default:
       throw new Error(`unknown backend '${choice}'; expected one of ${BACKEND_CHOICES.join(', ')}`);
   }
-  // Already running what this choice picked: nothing to do (initEngine is called by several entry points).
-  if (engineInfo && engineInfo.choice === choice && tf.getBackend() === engineInfo.backend) {
+  // Already running what this choice picked, or any engine when the choice is `auto` (an earlier, explicit choice
+  // stands): nothing to do. initEngine is called by several entry points of one job.
+  if (engineInfo && (engineInfo.choice === choice || choice === 'auto') && tf.getBackend() === engineInfo.backend) {
     return engineInfo.backend;
   }
   const skipped: string[] = [];
