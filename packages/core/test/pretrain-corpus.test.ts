@@ -2,7 +2,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildPretrainingSequences, globToRegExp, holdOut, readCorpusLines, resolveCorpusFiles, shuffleWithSeed } from '../src/pretrain/index.js';
+import { buildPretrainingSequences, globToRegExp, holdOut, readCorpusLines, resolveCorpusFiles } from '../src/pretrain/index.js';
+import { seededShuffle } from '../src/util/random.js';
 import { countWords } from '../src/ledger/words.js';
 import type { Tokenizer } from '../src/contracts/tokenizer.js';
 
@@ -68,7 +69,7 @@ describe('pretraining sequences', () => {
     expect(a.evaluation.length).toBe(5);
     expect(a.train.length).toBe(95);
     expect(a.evaluation.map((s) => s.ids[0])).toEqual(b.evaluation.map((s) => s.ids[0]));
-    expect(shuffleWithSeed([1, 2, 3, 4, 5, 6], 3)).toEqual(shuffleWithSeed([1, 2, 3, 4, 5, 6], 3));
-    expect(shuffleWithSeed([1, 2, 3, 4, 5, 6], 3)).not.toEqual([1, 2, 3, 4, 5, 6]);
+    expect(seededShuffle([1, 2, 3, 4, 5, 6], 3)).toEqual(seededShuffle([1, 2, 3, 4, 5, 6], 3));
+    expect(seededShuffle([1, 2, 3, 4, 5, 6], 3)).not.toEqual([1, 2, 3, 4, 5, 6]);
   });
 });

@@ -32,8 +32,18 @@ export function parseCsv(text: string, file: string, delimiter = ','): CsvRow[] 
   return rows;
 }
 
-function splitRecords(text: string, file: string, delimiter: string): Array<{ line: number; fields: string[] }> {
-  const records: Array<{ line: number; fields: string[] }> = [];
+/** The records of a CSV text (header included), each with the 1-based line it starts on; blank lines are dropped. */
+export function parseCsvRecords(text: string, file: string, delimiter = ','): CsvRecord[] {
+  return splitRecords(text, file, delimiter).filter((r) => !(r.fields.length === 1 && r.fields[0] === ''));
+}
+
+export interface CsvRecord {
+  line: number;
+  fields: string[];
+}
+
+function splitRecords(text: string, file: string, delimiter: string): CsvRecord[] {
+  const records: CsvRecord[] = [];
   let fields: string[] = [];
   let field = '';
   let inQuotes = false;

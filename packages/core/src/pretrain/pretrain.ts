@@ -16,7 +16,8 @@ import { writeDirAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { readCorpusLines, resolveCorpusFiles } from './corpus.js';
 import { babyLmMilestones } from '../ledger/milestones.js';
 import { DEFAULT_WORD_BUDGET, PhaseCounter, checkBudget, writeLedger, type WordBudget } from '../ledger/ledger.js';
-import { buildPretrainingSequences, holdOut, shuffleWithSeed } from './sequences.js';
+import { buildPretrainingSequences, holdOut } from './sequences.js';
+import { seededShuffle } from '../util/random.js';
 
 export interface PretrainOptions {
   /** Files, directories or globs (BabyLM format). */
@@ -120,7 +121,7 @@ export async function pretrain(registry: PluginRegistry, options: PretrainOption
     checkBudget([{ name: 'pretraining', uniqueWords, wordsSeen: Math.ceil(corpusWords * epochs) }], budget);
     const wholeEpochs = Math.ceil(epochs);
     // Every epoch in its own seeded order; the trainer keeps the order it is given.
-    const stream = Array.from({ length: wholeEpochs }, (_, e) => shuffleWithSeed(train, seed + 1000 * (e + 1))).flat();
+    const stream = Array.from({ length: wholeEpochs }, (_, e) => seededShuffle(train, seed, `pretrain:epoch${e + 1}`)).flat();
     const stage: TrainingStageData = { name: 'pretrain', sequences: stream, epochs: 1, schedule: 'reset' };
 
     const batchSize = options.batchSize ?? options.trainer?.batchSize ?? 16;

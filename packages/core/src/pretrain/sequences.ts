@@ -7,6 +7,7 @@ import type { Tokenizer } from '../contracts/tokenizer.js';
 import type { TrainingSequence } from '../contracts/trainer.js';
 import { ClassItError } from '../util/errors.js';
 import { countWords } from '../ledger/words.js';
+import { seededShuffle } from '../util/random.js';
 
 export function buildPretrainingSequences(lines: string[], tokenizer: Tokenizer, sequenceLength: number): TrainingSequence[] {
   const eos = tokenizer.specialId('eos');
@@ -34,34 +35,11 @@ export function buildPretrainingSequences(lines: string[], tokenizer: Tokenizer,
   return sequences;
 }
 
-/** A seeded PRNG (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Fisher-Yates shuffle with a seed (a copy). */
-export function shuffleWithSeed<T>(items: T[], seed: number): T[] {
-  const out = items.slice();
-  const rand = seededRandom(seed);
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
-
 /** Split sequences into train and a held-out eval set of `fraction` of them (at least 1, at most `maxEval`), by seed. */
 export function holdOut(sequences: TrainingSequence[], fraction: number, seed: number, maxEval = 256): { train: TrainingSequence[]; evaluation: TrainingSequence[] } {
   if (sequences.length < 2 || fraction <= 0) return { train: sequences, evaluation: [] };
   const count = Math.min(maxEval, Math.max(1, Math.round(sequences.length * fraction)), sequences.length - 1);
-  const order = shuffleWithSeed(sequences.map((_, i) => i), seed ^ 0x5eed);
+  const order = seededShuffle(sequences.map((_, i) => i), seed, 'pretrain:held-out');
   const evalIdx = new Set(order.slice(0, count));
   return {
     train: sequences.filter((_, i) => !evalIdx.has(i)),

@@ -1,4 +1,3 @@
-export * from './csv.js';
 export * from './evaluator.js';
 export * from './ols.js';
 export * from './outputs.js';

@@ -5,8 +5,7 @@
  * then filled with the string "None" (one row's true context is the word "None"); `prev_item` is NOT filled,
  * so its empty and literal "None" cells are missing and that row's previous-word surprisal is NaN.
  */
-import { DataError } from '@class-it/core';
-import { parseCsv } from './csv.js';
+import { DataError, parseCsvRecords } from '@class-it/core';
 
 /** pandas 2.2 `STR_NA_VALUES` (the default `na_values`). */
 export const PANDAS_NA_STRINGS = new Set(['', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null']);
@@ -39,7 +38,7 @@ function parseNumber(text: string): number {
 }
 
 export function parseReadingCsv(text: string, file: string): ReadingRow[] {
-  const records = parseCsv(text, file);
+  const records = parseCsvRecords(text, file);
   if (records.length === 0) throw new DataError('empty CSV file', { file });
   const header = records[0]!.fields;
   const col = (name: string): number => {

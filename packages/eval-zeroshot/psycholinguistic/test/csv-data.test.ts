@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DataError } from '@class-it/core';
-import { parseCsv } from '../src/csv.js';
+import { DataError, parseCsvRecords as parseCsv } from '@class-it/core';
 import { parseReadingCsv } from '../src/reading-data.js';
 
-describe('parseCsv', () => {
+describe('CSV records (core parseCsvRecords)', () => {
   it('handles quoted commas, doubled quotes, quoted newlines and CRLF', () => {
     const recs = parseCsv('a,b,c\r\n1,"x, y","say ""hi"""\n2,"two\nlines",\n', 'f.csv');
     expect(recs.map((r) => r.fields)).toEqual([['a', 'b', 'c'], ['1', 'x, y', 'say "hi"'], ['2', 'two\nlines', '']]);
