@@ -26,6 +26,7 @@ import { ClassificationHead, HEAD_PREFIX } from './head.js';
 import { encodeExample, padBatch, padIdOf, pairTemplateOf, type PaddedBatch } from './pair-encoding.js';
 import { classifierSchedule, type ClassifierSchedule } from './schedule.js';
 import { readClassifierState, readStateTensors, writeEpochState, type ClassifierState, type NamedTensors } from './state.js';
+import { accumulateGradients } from '../training/accumulate.js';
 
 export interface FineTuneResult {
   epochs: EpochReport[];
@@ -276,17 +277,7 @@ class FineTuneSession {
       const { value, grads: microGrads } = tf.variableGrads(() => tf.mul(this.loss(batch, labels, true, step, micro), share) as tf.Scalar, varList);
       loss += value.dataSync()[0]!;
       value.dispose();
-      for (const [tfName, g] of Object.entries(microGrads)) {
-        const key = this.keyByTfName.get(tfName)!;
-        const acc = grads.get(key);
-        if (acc) {
-          grads.set(key, tf.add(acc, g));
-          acc.dispose();
-          g.dispose();
-        } else {
-          grads.set(key, g);
-        }
-      }
+      accumulateGradients(grads, microGrads, this.keyByTfName);
     }
     if (!Number.isFinite(loss)) {
       tf.dispose([...grads.values()]);

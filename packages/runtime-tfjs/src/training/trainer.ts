@@ -31,6 +31,7 @@ import { batchTensors, disposeBatch, weightedLoss } from './loss.js';
 import { buildPlan, locateStep, planFingerprint, validateSettings, type TrainingPlan } from './plan.js';
 import { planLearningRate } from './schedule.js';
 import { readCheckpoint, writeCheckpoint, type TrainState } from './checkpoint-state.js';
+import { accumulateGradients } from './accumulate.js';
 
 export const LAST_CHECKPOINT = path.join('checkpoints', 'last');
 
@@ -188,17 +189,7 @@ class TrainingRun {
       disposeBatch(batch);
       loss += (await value.data())[0]!;
       value.dispose();
-      for (const [tfName, g] of Object.entries(microGrads)) {
-        const key = this.varKeyByTfName.get(tfName)!;
-        const acc = grads.get(key);
-        if (acc) {
-          grads.set(key, tf.add(acc, g));
-          acc.dispose();
-          g.dispose();
-        } else {
-          grads.set(key, g);
-        }
-      }
+      accumulateGradients(grads, microGrads, this.varKeyByTfName);
     }
     const gradNorm = globalNorm(grads.values());
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
