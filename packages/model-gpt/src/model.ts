@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type CausalLMModule, type ForwardOptions, type ForwardOutput,
-  matMul, embeddingLookup, gelu, layerNorm, dropout, deriveSeed,
+  matMul, embeddingLookup, gelu, layerNorm, dropout, deriveSeed, meanResizedRows, replaceVariable,
 } from '@class-it/runtime-tfjs';
 import type { GptConfig } from './config.js';
 import { gptWeightSpecs, type NamedTensorData } from './weights.js';
@@ -145,6 +145,19 @@ export class GptModule implements CausalLMModule {
     const y = matMul(weights, v); // [B, H, T, hd]
     const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [batch * time, d]) as tf.Tensor2D;
     return this.linear(merged, `${p}.attn.c_proj`);
+  }
+
+  /**
+   * Grow the vocabulary to `newVocabSize` (tokens added to the tokenizer): `transformer.wte.weight` (which is also
+   * the LM head when tied) and an untied `lm_head.weight` get new rows around the mean of their old rows (HF
+   * `resize_token_embeddings` with mean_resizing; see `meanResizedRows`); old rows are unchanged.
+   */
+  resizeTokenEmbeddings(newVocabSize: number, seed: number): void {
+    const names = this.config.tie_word_embeddings ? ['transformer.wte.weight'] : ['transformer.wte.weight', 'lm_head.weight'];
+    names.forEach((name, i) => {
+      replaceVariable(this.variables, name, meanResizedRows(this.v(name) as tf.Tensor2D, newVocabSize, deriveSeed(seed, i)));
+    });
+    this.config.vocab_size = newVocabSize;
   }
 
   exportWeights(): Map<string, NamedTensorData> {

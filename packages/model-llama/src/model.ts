@@ -16,6 +16,8 @@ import {
   dropout,
   embeddingLookup,
   matMul,
+  meanResizedRows,
+  replaceVariable,
   type CausalLMModule,
   type ForwardOptions,
   type ForwardOutput,
@@ -69,7 +71,7 @@ function isIgnorableHfTensor(name: string): boolean {
 export class LlamaModule implements CausalLMModule {
   readonly architecture = 'llama';
   readonly variables = new Map<string, tf.Variable>();
-  private readonly specs: TensorSpec[];
+  private specs: TensorSpec[];
   /** Rotary inverse frequencies, [head_dim / 2], computed as transformers does. */
   private readonly invFreq: tf.Tensor1D;
 
@@ -225,6 +227,26 @@ export class LlamaModule implements CausalLMModule {
     const v = this.variables.get(name);
     if (!v) throw new Error(`llama: no variable ${name}`);
     return v;
+  }
+
+  /**
+   * Grow the vocabulary to `newVocabSize` (tokens added to the tokenizer): `model.embed_tokens.weight` and an
+   * untied `lm_head.weight` (stored [hidden, vocab] here, so grown as its transpose) get new rows around the mean
+   * of their old rows (HF `resize_token_embeddings` with mean_resizing; see `meanResizedRows`); old rows unchanged.
+   */
+  resizeTokenEmbeddings(newVocabSize: number, seed: number): void {
+    const embed = 'model.embed_tokens.weight';
+    replaceVariable(this.variables, embed, meanResizedRows(this.weight(embed) as tf.Tensor2D, newVocabSize, deriveSeed(seed, 0)));
+    if (!this.config.tie_word_embeddings) {
+      const head = 'lm_head.weight';
+      const grown = tf.tidy(() => {
+        const rows = tf.transpose(this.weight(head)) as tf.Tensor2D; // [vocab, hidden], as HF stores it
+        return tf.transpose(meanResizedRows(rows, newVocabSize, deriveSeed(seed, 1)));
+      });
+      replaceVariable(this.variables, head, grown);
+    }
+    this.config.vocab_size = newVocabSize;
+    this.specs = llamaTensorSpecs(this.config);
   }
 
   exportWeights(): Map<string, { shape: number[]; data: Float32Array }> {

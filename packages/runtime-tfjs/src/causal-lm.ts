@@ -43,6 +43,13 @@ export interface CausalLMModule {
   forward(ids: tf.Tensor2D, options: ForwardOptions): ForwardOutput;
   /** Weights in HF layout for model.safetensors (name -> float32 tensor data and shape). */
   exportWeights(): Map<string, { shape: number[]; data: Float32Array }>;
+  /**
+   * Optional: grow the token embedding (and an untied LM head) to `newVocabSize` rows, for tokens added to the
+   * tokenizer. Existing rows stay bit-identical; new rows are initialised like HF's `resize_token_embeddings`
+   * with `mean_resizing` (see `meanResizedRows`), seeded by `seed`. Updates `config.vocab_size`, disposes the old
+   * variables and keeps the HF names. Call it before an optimizer is built on `variables`.
+   */
+  resizeTokenEmbeddings?(newVocabSize: number, seed: number): void;
   dispose(): void;
 }
 

@@ -2,6 +2,11 @@
  * `TfjsLanguageModel`: the core `TrainableModel` around any architecture's `CausalLMModule` and a tokenizer.
  * Scoring goes through the one BabyLM rule in ../scoring; saving writes an HF checkpoint directory through
  * ../checkpoint. Architecture plugins (model-gpt, model-llama) only build the module.
+ *
+ * When the tokenizer can add tokens (a `BpeTokenizer`) and the module can grow its embeddings, the model offers
+ * core's optional hook `addSpecialTokens(tokens)` (instruction tuning uses it to add the chat-role tokens to a
+ * checkpoint pretrained without them); after it, `save(dir)` writes a consistent checkpoint (config.vocab_size =
+ * embedding rows, tokenizer.json with the added tokens) that loads in ours and in transformers.
  */
 import type {
   LogLikelihoodRequest, LogLikelihoodResult, ModelInfo, TrainableModel, Tokenizer,
@@ -10,6 +15,29 @@ import type { CausalLMModule, HasCausalLMModule } from '../causal-lm.js';
 import { currentBackend } from '../engine/backend.js';
 import { scoreLogLikelihood, scoreNextToken, type TfjsScoringOptions } from '../scoring/scorer.js';
 import { saveCheckpointDir } from '../checkpoint/checkpoint-dir.js';
+import { deriveSeed } from '../engine/ops.js';
+
+/** A tokenizer that can return a copy of itself with more special tokens (`BpeTokenizer` can). */
+interface CanAddSpecialTokens extends Tokenizer {
+  withAddedSpecialTokens(tokens: string[]): Tokenizer;
+}
+
+function canAddSpecialTokens(tokenizer: Tokenizer): tokenizer is CanAddSpecialTokens {
+  return typeof (tokenizer as Partial<CanAddSpecialTokens>).withAddedSpecialTokens === 'function';
+}
+
+/** A seed for the new embedding rows that depends only on what is added (runs are reproducible). */
+function seedOfTokens(tokens: string[], vocabSize: number): number {
+  let h = 2166136261;
+  for (const ch of tokens.join('\u0000')) h = Math.imul(h ^ ch.codePointAt(0)!, 16777619) >>> 0;
+  return deriveSeed(h, vocabSize);
+}
+
+function variableSize(module: CausalLMModule): number {
+  let n = 0;
+  for (const v of module.variables.values()) n += v.size;
+  return n;
+}
 
 export interface TfjsLanguageModelOptions {
   /** Architecture plugin name, e.g. `gpt`, `llama`. */
@@ -22,15 +50,29 @@ export interface TfjsLanguageModelOptions {
 }
 
 export class TfjsLanguageModel implements TrainableModel, HasCausalLMModule {
+  private currentTokenizer: Tokenizer;
+  /**
+   * Core's optional hook (see core `canAddTokens`): add `tokens` as special tokens and grow the embeddings to the
+   * new vocabulary. Present only when the tokenizer can add tokens and the module can resize its embeddings.
+   */
+  readonly addSpecialTokens?: (tokens: string[]) => Promise<void>;
+
   constructor(
     readonly module: CausalLMModule,
-    readonly tokenizer: Tokenizer,
+    tokenizer: Tokenizer,
     private readonly options: TfjsLanguageModelOptions,
   ) {
     if (tokenizer.vocabSize > module.vocabSize) {
       throw new Error(`tokenizer has ${tokenizer.vocabSize} tokens but the model's vocabulary has only ${module.vocabSize}`);
     }
+    this.currentTokenizer = tokenizer;
+    if (canAddSpecialTokens(tokenizer) && typeof module.resizeTokenEmbeddings === 'function') {
+      this.addSpecialTokens = async (tokens) => this.addTokens(tokens);
+    }
   }
+
+  /** The tokenizer (replaced by `addSpecialTokens`). */
+  get tokenizer(): Tokenizer { return this.currentTokenizer; }
 
   get architecture(): string { return this.options.architecture; }
   get config(): Record<string, unknown> { return this.module.config; }
@@ -54,12 +96,31 @@ export class TfjsLanguageModel implements TrainableModel, HasCausalLMModule {
     return scoreNextToken(this.module, this.tokenizer, requests, options);
   }
 
+  /**
+   * Add `tokens` as special tokens (ids after the last one; tokens already present only become special) and grow
+   * the module's embeddings to the tokenizer's new size. A vocabulary that already has room (config.vocab_size
+   * larger than the tokenizer, as in padded checkpoints) is not grown. Call it before training starts.
+   */
+  private addTokens(tokens: string[]): void {
+    const tokenizer = this.currentTokenizer;
+    const resize = this.module.resizeTokenEmbeddings;
+    if (!canAddSpecialTokens(tokenizer) || !resize) throw new Error('this model cannot add tokens');
+    const grown = tokenizer.withAddedSpecialTokens(tokens);
+    const newVocabSize = Math.max(grown.vocabSize, this.module.vocabSize);
+    if (newVocabSize > this.module.vocabSize) {
+      const before = variableSize(this.module);
+      resize.call(this.module, newVocabSize, seedOfTokens(tokens, this.module.vocabSize));
+      this.options.parameterCount += variableSize(this.module) - before;
+    }
+    this.currentTokenizer = grown;
+  }
+
   async save(dir: string): Promise<void> {
     await saveCheckpointDir(dir, {
       config: this.module.config,
       hfArchitectures: this.options.hfArchitectures,
       weights: this.module.exportWeights(),
-      tokenizer: this.tokenizer,
+      tokenizer: this.currentTokenizer,
     });
   }
 
