@@ -13,19 +13,23 @@ import type { Row } from './batching.js';
 export function tokenCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
   const [n, v] = logits.shape;
   // Targets go in as an input (with a zero gradient) so the tape keeps them alive for the backward pass.
+  // The forward pass keeps exp(x - max) and its row sums, so the backward pass needs no second exp over [N, V]
+  // (the most expensive elementwise op of a step on WASM): softmax = e / s.
   const crossEntropy = tf.customGrad(((x: tf.Tensor, target: tf.Tensor, save: tf.GradSaveFunc) => {
     const x2 = x as tf.Tensor2D;
     const indices = tf.stack([tf.range(0, n, 1, 'int32'), tf.cast(target, 'int32')], 1) as tf.Tensor2D;
-    const lse = tf.logSumExp(x2, 1);
-    save([x2, lse, target]);
+    const rowMax = tf.max(x2, 1, true);
+    const e = tf.exp(tf.sub(x2, rowMax));
+    const rowSum = tf.sum(e, 1, true);
+    const lse = tf.reshape(tf.add(tf.log(rowSum), rowMax), [n]);
+    save([e, rowSum, target]);
     return {
       value: tf.sub(lse, tf.gatherND(x2, indices)),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, lseSaved, targetSaved] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
+        const [eSaved, sumSaved, targetSaved] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
         const idx = tf.stack([tf.range(0, n, 1, 'int32'), tf.cast(targetSaved, 'int32')], 1) as tf.Tensor2D;
-        const probs = tf.exp(tf.sub(xs, tf.expandDims(lseSaved, 1)));
-        const dyCol = tf.expandDims(dy as tf.Tensor1D, 1);
-        return [tf.sub(tf.mul(probs, dyCol), tf.scatterND(idx, dy as tf.Tensor1D, [n, v])), tf.zeros(targetSaved.shape, 'float32')];
+        const scale = tf.div(tf.expandDims(dy as tf.Tensor1D, 1), sumSaved); // dy / s, per row
+        return [tf.sub(tf.mul(eSaved, scale), tf.scatterND(idx, dy as tf.Tensor1D, [n, v])), tf.zeros(targetSaved.shape, 'float32')];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
