@@ -61,6 +61,23 @@ describe('class-it CLI', () => {
     expect(result).toMatchObject({ task: 'blimp', metric: 'accuracy', itemCount: 2 });
     expect([0, 50, 100]).toContain(result.score);
 
+    // score: one JSON line per request; the BabyLM rule never scores a sequence's first token
+    await fs.writeFile(path.join(dir, 'requests.jsonl'), [
+      { context: '', continuation: 'The dog sees the ball.' },
+      { context: 'The dog sees', continuation: ' the ball.' },
+    ].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const sc = run(['score', '--model', path.join(dir, 'tiny', 'final'), '--input', path.join(dir, 'requests.jsonl'), '--backend', 'wasm']);
+    expect(sc.status, sc.stderr).toBe(0);
+    const lines = sc.stdout.trim().split('\n').map((l) => JSON.parse(l) as { logprob: number; tokens: string[]; token_logprobs: number[] });
+    expect(lines).toHaveLength(2);
+    for (const l of lines) {
+      expect(l.logprob).toBeLessThan(0);
+      expect(l.logprob).toBeCloseTo(l.token_logprobs.reduce((a, b) => a + b, 0), 4);
+    }
+    // byte-level token strings (Ġ = space): everything after the unscored first token "The"; then only the continuation
+    expect(lines[0]!.tokens.join('')).toBe('ĠdogĠseesĠtheĠball.');
+    expect(lines[1]!.tokens.join('')).toBe('ĠtheĠball.');
+
     const missing = run(['eval', '--model', path.join(dir, 'tiny', 'final'), '--out', path.join(dir, 'out')]);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/give --task and --data \(or --experiment\)/);
