@@ -15,6 +15,7 @@ export * from './run/run-dir.js';
 export * from './run/runner.js';
 export * from './run/evaluate.js';
 export * from './run/load-model.js';
+export * from './run/checkpoints.js';
 export * from './util/progress.js';
 export * from './pretrain/index.js';
 // instruction tuning (data sources, formatting, curricula, words ledger, instruct job)

@@ -12,7 +12,7 @@ import type { PluginRegistry } from '../plugins/registry.js';
 import { RunDir, cellName, type CellRecord } from './run-dir.js';
 import { loadModel, ensureEngine } from './load-model.js';
 import { runEvaluation, readEvaluationResult } from './evaluate.js';
-import { milestoneCheckpoints } from '../cli/commands/eval.js';
+import { milestoneCheckpoints } from './checkpoints.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { ConfigError } from '../util/errors.js';
 

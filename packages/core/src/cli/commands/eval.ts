@@ -1,8 +1,8 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { loadModel } from '../../run/load-model.js';
+import { milestoneCheckpoints } from '../../run/checkpoints.js';
 import { runEvaluation } from '../../run/evaluate.js';
 import { ProgressBar } from '../../util/progress.js';
 import { ClassItError } from '../../util/errors.js';
@@ -51,27 +51,6 @@ export function parseSettings(pairs: string[] = []): Record<string, unknown> {
     out[key] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && !Number.isNaN(Number(raw)) ? Number(raw) : raw;
   }
   return out;
-}
-
-/** Checkpoint directories named chck_{N}M below `dir`, in words-seen order. */
-export async function milestoneCheckpoints(dir: string): Promise<Array<{ name: string; dir: string; millions: number }>> {
-  const found: Array<{ name: string; dir: string; millions: number }> = [];
-  const walk = async (d: string, depth: number) => {
-    let entries: import('node:fs').Dirent[] = [];
-    try {
-      entries = await fs.readdir(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (!e.isDirectory()) continue;
-      const m = /^chck_(\d+)M$/.exec(e.name);
-      if (m) found.push({ name: e.name, dir: path.join(d, e.name), millions: Number(m[1]) });
-      else if (depth > 0) await walk(path.join(d, e.name), depth - 1);
-    }
-  };
-  await walk(dir, 2);
-  return found.sort((a, b) => a.millions - b.millions);
 }
 
 export function registerEval(program: Command, ctx: CliContext): void {
