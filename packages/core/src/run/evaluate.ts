@@ -53,8 +53,9 @@ export async function runEvaluation(registry: PluginRegistry, model: TrainableMo
 /** Read back a results.json written by `runEvaluation` (used to skip finished work on resume). */
 export async function readEvaluationResult(outDir: string): Promise<EvaluationResult | undefined> {
   try {
-    const value = JSON.parse(await fs.readFile(path.join(outDir, 'results.json'), 'utf8')) as EvaluationResult;
-    return typeof value.score === 'number' && typeof value.task === 'string' ? value : undefined;
+    const value = JSON.parse(await fs.readFile(path.join(outDir, 'results.json'), 'utf8')) as EvaluationResult & { seconds?: unknown };
+    // `seconds` is added only by runEvaluation's final write: an evaluator's own file from a killed run does not count.
+    return typeof value.score === 'number' && typeof value.task === 'string' && typeof value.seconds === 'number' ? value : undefined;
   } catch {
     return undefined;
   }
