@@ -45,7 +45,8 @@ export async function runEvaluation(registry: PluginRegistry, model: TrainableMo
     ...result,
     files: [...new Set([...result.files, 'results.json'])],
     model: model.info,
-    seconds: (Date.now() - started) / 1000,
+    // Written only here, after the evaluator returned: marks the task as finished for a resumed run.
+    completed: { at: new Date().toISOString(), seconds: (Date.now() - started) / 1000 },
   });
   return result;
 }
@@ -53,9 +54,9 @@ export async function runEvaluation(registry: PluginRegistry, model: TrainableMo
 /** Read back a results.json written by `runEvaluation` (used to skip finished work on resume). */
 export async function readEvaluationResult(outDir: string): Promise<EvaluationResult | undefined> {
   try {
-    const value = JSON.parse(await fs.readFile(path.join(outDir, 'results.json'), 'utf8')) as EvaluationResult & { seconds?: unknown };
-    // `seconds` is added only by runEvaluation's final write: an evaluator's own file from a killed run does not count.
-    return typeof value.score === 'number' && typeof value.task === 'string' && typeof value.seconds === 'number' ? value : undefined;
+    const value = JSON.parse(await fs.readFile(path.join(outDir, 'results.json'), 'utf8')) as EvaluationResult & { completed?: { at?: unknown } };
+    // `completed` is added only by runEvaluation's final write: an evaluator's own file from a killed run does not count.
+    return typeof value.score === 'number' && typeof value.task === 'string' && typeof value.completed?.at === 'string' ? value : undefined;
   } catch {
     return undefined;
   }
