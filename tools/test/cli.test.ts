@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const workspace = path.resolve(__dirname, '..', '..');
-const cli = path.join(workspace, 'packages/core/dist/cli/main.js');
+const cli = path.join(workspace, 'packages/cli/dist/main.js');
 const run = (args: string[], cwd = workspace) => spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8' });
 
 describe('class-it CLI', () => {

@@ -17,7 +17,7 @@ const node = process.execPath;
 
 describe('nx g @class-it/tools:evaluator', () => {
   it('generates a plugin package that builds, passes its test and is discovered', async () => {
-    const coreCli = path.join(workspace, 'packages/core/dist/cli/main.js');
+    const coreCli = path.join(workspace, 'packages/cli/dist/main.js');
     expect(existsSync(coreCli), 'build the workspace first (npm run build): packages/core/dist is missing').toBe(true);
 
     const tree = createTreeWithEmptyWorkspace();

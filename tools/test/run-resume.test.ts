@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const workspace = path.resolve(__dirname, '..', '..');
-const cli = path.join(workspace, 'packages/core/dist/cli/main.js');
+const cli = path.join(workspace, 'packages/cli/dist/main.js');
 
 /** Made-up minimal pairs in the BLiMP layout (one file per UID). */
 function blimpLike(uid: string, n: number): string {

@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { DataError, RowDataset, rowLocation, typeOf, type ChatMessage, type DataRow, type InstructionExample } from '@class-it/core';
+import { DataError, typeOf, type ChatMessage, type InstructionExample } from '@class-it/core';
+import { RowDataset, rowLocation, type DataRow } from '@class-it/data-sources';
 
 const ROLES = ['system', 'user', 'assistant'];
 

@@ -1,5 +1,5 @@
 /** The CLASS-IT `switchboard` config (HF `colinglab/CLASS_IT`): parquet rows with prompt, reply, source, text. */
-import { CLASS_IT_COLUMNS, CLASS_IT_HUB_REPO, RowDataset, classItRowToExample } from '@class-it/core';
+import { CLASS_IT_COLUMNS, CLASS_IT_HUB_REPO, RowDataset, classItRowToExample } from '@class-it/data-sources';
 
 export const SWITCHBOARD_HUB = `hf://datasets/${CLASS_IT_HUB_REPO}/switchboard`;
 

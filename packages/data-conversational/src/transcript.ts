@@ -9,10 +9,9 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import {
-  DataError, ExampleCollector, parseSettings, readText, resolveSourceFiles, sourceSettingsSchema,
-  type DatasetLoadOptions, type InstructionDataset, type InstructionExample, type LoadedDataset,
-} from '@class-it/core';
+import { DataError, type DatasetLoadOptions, type InstructionDataset, type InstructionExample, type LoadedDataset } from '@class-it/core';
+import { ExampleCollector, readText, resolveSourceFiles, sourceSettingsSchema } from '@class-it/data-sources';
+import { parseSettings } from '@class-it/core';
 
 export interface TranscriptOptions {
   /** Context turns in the prompt (the turns just before the reply). */

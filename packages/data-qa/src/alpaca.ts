@@ -3,7 +3,8 @@
  * input after a blank line when there is one (the Alpaca convention); the reply is the output.
  */
 import path from 'node:path';
-import { RowDataset, optionalString, requireString, type DataRow, type InstructionExample } from '@class-it/core';
+import { RowDataset, optionalString, requireString, type DataRow } from '@class-it/data-sources';
+import { type InstructionExample } from '@class-it/core';
 
 export function alpacaRowToExample(row: DataRow): InstructionExample {
   const instruction = requireString(row, 'instruction');

@@ -1,5 +1,5 @@
 /** The CLASS-IT `simple_wiki` config (HF `colinglab/CLASS_IT`): QA pairs grounded in Simple English Wikipedia. */
-import { CLASS_IT_COLUMNS, CLASS_IT_HUB_REPO, RowDataset, classItRowToExample } from '@class-it/core';
+import { CLASS_IT_COLUMNS, CLASS_IT_HUB_REPO, RowDataset, classItRowToExample } from '@class-it/data-sources';
 
 export const SIMPLE_WIKI_HUB = `hf://datasets/${CLASS_IT_HUB_REPO}/simple_wiki`;
 

@@ -9,7 +9,8 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { DataError, RowDataset, requireString, rowLocation, typeOf, type DataRow, type InstructionExample } from '@class-it/core';
+import { DataError, typeOf, type InstructionExample } from '@class-it/core';
+import { RowDataset, requireString, rowLocation, type DataRow } from '@class-it/data-sources';
 
 export interface SquadOptions {
   promptTemplate: string;

@@ -4,7 +4,8 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { DataError, ConfigError, readJsonl, typeOf, type ClassificationExample } from '@class-it/core';
+import { DataError, ConfigError, typeOf, type ClassificationExample } from '@class-it/core';
+import { readJsonl } from '@class-it/data-sources';
 import type { TaskDefinition, TaskName } from './tasks.js';
 
 export type Split = 'train' | 'valid';

@@ -10,7 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { canAddTokens, missingSingleTokens, DEFAULT_TEMPLATE_TOKENS, type Tokenizer, type TrainableModel } from '@class-it/core';
+import { canAddTokens, missingSingleTokens } from '@class-it/core';
+/** The chat-role tokens of @class-it/instruct's default template. */
+const DEFAULT_TEMPLATE_TOKENS = ['<|system|>', '<|user|>', '<|assistant|>'];
+import { type Tokenizer, type TrainableModel } from '@class-it/core';
 import { causalModuleOf, initEngine, trainByteLevelBpe } from '@class-it/runtime-tfjs';
 import { GptArchitecture } from '../src/index.js';
 

@@ -1,6 +1,6 @@
 export * from './causal-lm.js';
 export * from './engine/index.js';
-export * from './tokenizer/index.js';
+export * from '@class-it/tokenizers';
 export * from './safetensors/index.js';
 export * from './scoring/index.js';
 export * from './checkpoint/index.js';

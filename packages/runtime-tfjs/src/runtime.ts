@@ -6,8 +6,8 @@ import type { ClassifierTrainer, Runtime, Tokenizer, TokenizerTrainingOptions, T
 import { currentBackend, initEngine } from './engine/backend.js';
 import { TfjsTrainer } from './training/trainer.js';
 import { TfjsClassifierTrainer } from './classifier/trainer.js';
-import { loadTokenizer } from './tokenizer/load.js';
-import { trainByteLevelBpe } from './tokenizer/train.js';
+import { loadTokenizer } from '@class-it/tokenizers';
+import { trainByteLevelBpe } from '@class-it/tokenizers';
 
 export class TfjsRuntime implements Runtime {
   readonly name = 'tfjs';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { initEngine } from '../src/engine/index.js';
 import { saveCheckpointDir, readCheckpointDir } from '../src/checkpoint/index.js';
 import { TfjsLanguageModel } from '../src/model/index.js';
-import { trainByteLevelBpe } from '../src/tokenizer/index.js';
+import { trainByteLevelBpe } from '@class-it/tokenizers';
 import { readSafetensors, writeSafetensors } from '../src/safetensors/index.js';
 import { ToyCausalLM } from './toy-model.js';
 

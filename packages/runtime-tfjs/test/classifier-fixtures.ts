@@ -1,7 +1,7 @@
 /** A learnable synthetic classification task and a tiny tfjs model + BPE tokenizer for classifier tests. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ClassificationExample, ClassifierRecipe, TrainableModel } from '@class-it/core';
-import { trainByteLevelBpe } from '../src/tokenizer/index.js';
+import { trainByteLevelBpe } from '@class-it/tokenizers';
 import { tinyModel } from './training-fixtures.js';
 
 const WORDS = ['the', 'cat', 'dog', 'sat', 'on', 'a', 'mat', 'red', 'big', 'ran', 'to', 'park'];

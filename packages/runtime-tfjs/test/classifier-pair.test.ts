@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { trainByteLevelBpe } from '../src/tokenizer/index.js';
+import { trainByteLevelBpe } from '@class-it/tokenizers';
 import { encodeExample, padBatch, padIdOf, pairTemplateOf, truncateLongestFirst } from '../src/classifier/index.js';
 import { findPython, runPython } from './classifier-python.js';
 

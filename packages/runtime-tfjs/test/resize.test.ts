@@ -4,11 +4,13 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { canAddTokens, missingSingleTokens, DEFAULT_TEMPLATE_TOKENS } from '@class-it/core';
+import { canAddTokens, missingSingleTokens } from '@class-it/core';
+/** The chat-role tokens of @class-it/instruct's default template. */
+const DEFAULT_TEMPLATE_TOKENS = ['<|system|>', '<|user|>', '<|assistant|>'];
 import type { CausalLMModule, ForwardOptions, ForwardOutput } from '../src/causal-lm.js';
 import { initEngine } from '../src/engine/index.js';
 import { meanResizedRows, replaceVariable, TfjsLanguageModel } from '../src/model/index.js';
-import { trainByteLevelBpe } from '../src/tokenizer/index.js';
+import { trainByteLevelBpe } from '@class-it/tokenizers';
 import { ToyCausalLM, WordTokenizer } from './toy-model.js';
 
 let instances = 0;

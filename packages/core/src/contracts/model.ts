@@ -39,3 +39,12 @@ export interface ModelArchitecture {
   /** Parameter count of a config without building it. */
   parameterCount(config: ArchitectureConfig): number;
 }
+
+/** The optional model hook for adding special tokens (tokenizer + embedding resize). */
+export interface SupportsAddingTokens {
+  addSpecialTokens(tokens: string[]): Promise<void> | void;
+}
+
+export function canAddTokens(model: unknown): model is SupportsAddingTokens {
+  return typeof (model as Partial<SupportsAddingTokens> | null)?.addSpecialTokens === 'function';
+}

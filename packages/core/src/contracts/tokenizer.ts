@@ -39,3 +39,12 @@ export interface Tokenizer {
   /** Write `tokenizer.json` and `tokenizer_config.json` into `dir`. */
   save(dir: string): Promise<void>;
 }
+
+/** Tokens of `wanted` that do not encode to exactly one token. */
+export function missingSingleTokens(tokenizer: Tokenizer, wanted: string[]): string[] {
+  return wanted.filter((t) => {
+    const id = tokenizer.tokenToId(t);
+    const enc = tokenizer.encode(t, { addSpecialTokens: false });
+    return id === undefined || enc.ids.length !== 1 || enc.ids[0] !== id;
+  });
+}

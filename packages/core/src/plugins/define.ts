@@ -34,7 +34,6 @@ export const KIND_TOKENS: Record<PluginKind, symbol> = {
   runtime: TOKENS.Runtime,
 };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Constructor<T> = new (...args: any[]) => T;
 
 export interface PluginDefinition<K extends PluginKind = PluginKind> {

@@ -5,7 +5,8 @@
  * then filled with the string "None" (one row's true context is the word "None"); `prev_item` is NOT filled,
  * so its empty and literal "None" cells are missing and that row's previous-word surprisal is NaN.
  */
-import { DataError, parseCsvRecords } from '@class-it/core';
+import { DataError } from '@class-it/core';
+import { parseCsvRecords } from '@class-it/data-sources';
 
 /** pandas 2.2 `STR_NA_VALUES` (the default `na_values`). */
 export const PANDAS_NA_STRINGS = new Set(['', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null']);

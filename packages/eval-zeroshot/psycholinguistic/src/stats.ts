@@ -5,7 +5,10 @@ export function pearsonPairwise(x: number[], y: number[]): number {
   const xs: number[] = [];
   const ys: number[] = [];
   for (let i = 0; i < x.length; i++) {
-    if (!Number.isNaN(x[i]!) && !Number.isNaN(y[i]!)) (xs.push(x[i]!), ys.push(y[i]!));
+    if (!Number.isNaN(x[i]!) && !Number.isNaN(y[i]!)) {
+      xs.push(x[i]!);
+      ys.push(y[i]!);
+    }
   }
   const n = xs.length;
   if (n < 2) return NaN;

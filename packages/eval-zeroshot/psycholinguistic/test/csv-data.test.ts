@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DataError, parseCsvRecords as parseCsv } from '@class-it/core';
+import { DataError } from '@class-it/core';
+import { parseCsvRecords as parseCsv } from '@class-it/data-sources';
 import { parseReadingCsv } from '../src/reading-data.js';
 
 describe('CSV records (core parseCsvRecords)', () => {

@@ -1,6 +1,7 @@
 /** Reading BabyLM JSONL files: every bad line or field becomes a DataError naming file, line and field. */
 import { promises as fs } from 'node:fs';
-import { DataError, parseJsonl, typeOf, type JsonlRow } from '@class-it/core';
+import { DataError, typeOf } from '@class-it/core';
+import { parseJsonl, type JsonlRow } from '@class-it/data-sources';
 
 export type { JsonlRow };
 

@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, DataError, writeDirAtomic, writeJsonAtomic, type Tokenizer } from '@class-it/core';
-import { loadTokenizer } from '../tokenizer/index.js';
+import { loadTokenizer } from '@class-it/tokenizers';
 import { readSafetensors, writeSafetensors } from '../safetensors/index.js';
 
 export const CONFIG_FILE = 'config.json';

@@ -42,14 +42,22 @@ class CharTokenizer implements Tokenizer {
     const ids: number[] = [];
     const offsets: Array<[number, number]> = [];
     const mask: number[] = [];
-    if (special && this.addBos) (ids.push(BOS), offsets.push([0, 0]), mask.push(1));
+    if (special && this.addBos) {
+      ids.push(BOS);
+      offsets.push([0, 0]);
+      mask.push(1);
+    }
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       ids.push(c < 256 ? c : UNK);
       offsets.push([i, i + 1]);
       mask.push(0);
     }
-    if (special && this.addEos) (ids.push(EOS), offsets.push([0, 0]), mask.push(1));
+    if (special && this.addEos) {
+      ids.push(EOS);
+      offsets.push([0, 0]);
+      mask.push(1);
+    }
     return { ids, offsets, specialTokensMask: mask };
   }
 

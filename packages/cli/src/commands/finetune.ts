@@ -1,0 +1,33 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { loadModel } from '../run/load-model.js';
+import { runEvaluation } from '../run/evaluate.js';
+import { parseSettings } from './eval.js';
+import { ProgressBar } from '../progress.js';
+
+export function registerFinetune(program: Command, ctx: CliContext): void {
+  program
+    .command('finetune')
+    .description('(Super)GLUE fine-tuning evaluation with the BabyLM 2025 recipe (boolq, multirc, rte, wsc, mrpc, qqp, mnli, or all)')
+    .requiredOption('--model <dir>', 'checkpoint directory')
+    .requiredOption('--task <name>', 'task name, or all')
+    .requiredOption('--data <dir>', 'glue_filtered directory')
+    .requiredOption('--out <dir>', 'output directory')
+    .option('--set <key=value...>', 'recipe overrides, e.g. epochs=1 maxTrainExamples=500')
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
+    .action(async (opts: { model: string; task: string; data: string; out: string; set?: string[]; backend: string }) => {
+      const registry = await ctx.getRegistry();
+      const model = await loadModel(registry, opts.model, opts.backend);
+      const task = opts.task === 'all' ? 'glue' : opts.task;
+      const outDir = path.join(opts.out, task);
+      const bar = new ProgressBar({ label: `finetune ${task}`, total: 1 });
+      const result = await runEvaluation(registry, model, {
+        task, dataDir: opts.data, outDir, fast: false, settings: parseSettings(opts.set),
+        log: (l) => console.error(l), onProgress: (d, t) => bar.update(d, undefined, t),
+      });
+      bar.finish();
+      console.log(`${task}: ${result.metric} ${result.score.toFixed(2)} -> ${outDir}`);
+      model.dispose();
+    });
+}

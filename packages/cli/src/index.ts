@@ -1,0 +1,12 @@
+export * from './config/load.js';
+export * from './config/experiment.js';
+export * from './run/run-dir.js';
+export * from './run/runner.js';
+export * from './run/evaluate.js';
+export * from './run/load-model.js';
+export * from './run/checkpoints.js';
+export * from './progress.js';
+export * from './pretrain/index.js';
+export * from './instruct/index.js';
+export * from './builtins.js';
+export { buildProgram } from './program.js';

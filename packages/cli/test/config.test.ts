@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '@class-it/core';
+import { experimentSchema, parseConfigText } from '../src/index.js';
+
+const good = `
+name: demo
+seeds: [1, 2]
+models:
+  - name: tiny
+    pretrain:
+      corpus: [data/corpus.txt]
+      preset: gpt-tiny
+conditions:
+  - name: baseline
+    curriculum: baseline
+evaluation:
+  dataDir: ../shared/eval-data
+  zeroShot:
+    - task: blimp
+      data: blimp/blimp_fast
+`;
+
+describe('experiment files', () => {
+  it('accepts a valid file and fills defaults', () => {
+    const { value } = parseConfigText(good, 'demo.yaml', experimentSchema);
+    expect(value.backend).toBe('auto');
+    expect(value.models[0]!.pretrain!.vocabSize).toBe(2000);
+    expect(value.evaluation.zeroShot[0]!.fast).toBe(true);
+  });
+
+  it('names the file, line and path of a bad field and what was expected', () => {
+    const bad = good.replace('seeds: [1, 2]', 'seeds: [1, "two"]');
+    try {
+      parseConfigText(bad, 'demo.yaml', experimentSchema);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toMatch(/^demo\.yaml:3, field 'seeds\[1\]': Invalid input: expected number, received string/);
+    }
+  });
+
+  it('reports a missing required field at its parent', () => {
+    const bad = good.replace('      preset: gpt-tiny\n', '');
+    expect(() => parseConfigText(bad, 'demo.yaml', experimentSchema)).toThrow(/demo\.yaml:7, field 'models\[0\]\.pretrain\.preset': Invalid input: expected string, received undefined/);
+  });
+
+  it('rejects unknown keys, duplicate names and YAML syntax errors', () => {
+    expect(() => parseConfigText(good.replace('name: demo', 'name: demo\nepochz: 3'), 'd.yaml', experimentSchema)).toThrow(/Unrecognized key: "epochz"/);
+    const dup = good.replace('conditions:\n  - name: baseline\n    curriculum: baseline', 'conditions:\n  - name: a\n    curriculum: baseline\n  - name: a\n    curriculum: merged');
+    expect(() => parseConfigText(dup, 'd.yaml', experimentSchema)).toThrow(/field 'conditions\[1\]\.name': duplicate name 'a'/);
+    expect(() => parseConfigText('name: [unclosed', 'd.yaml', experimentSchema)).toThrow(/d\.yaml:1: not valid YAML/);
+  });
+});

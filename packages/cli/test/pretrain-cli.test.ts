@@ -1,0 +1,134 @@
+/** `class-it pretrain` wiring and core's pretraining logic, with a fake runtime and architecture (no tensors). */
+import os from 'node:os';
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
+import { Command } from 'commander';
+import { PluginRegistry } from '@class-it/core';
+import { definePlugin } from '@class-it/core';
+import { registerPretrain } from '../src/commands/pretrain.js';
+import { pretrain } from '../src/pretrain/pretrain.js';
+import type { Runtime } from '@class-it/core';
+import type { Tokenizer } from '@class-it/core';
+import type { ModelArchitecture, TrainableModel } from '@class-it/core';
+import type { TrainerSettings, TrainingStageData, TrainingContext } from '@class-it/core';
+
+function charTokenizer(): Tokenizer {
+  return {
+    vocabSize: 40,
+    specialTokens: { eos: '<|endoftext|>' },
+    encode: (text: string) => {
+      const ids = [...text].map((c) => (c === ' ' ? 27 : Math.max(1, Math.min(26, c.charCodeAt(0) - 96))));
+      return { ids, offsets: ids.map((_, i) => [i, i + 1] as [number, number]), specialTokensMask: ids.map(() => 0) };
+    },
+    decode: () => '',
+    tokenToId: () => undefined,
+    idToToken: () => undefined,
+    specialId: (name) => (name === 'eos' ? 0 : undefined),
+    save: async (dir: string) => {
+      await fs.mkdir(dir, { recursive: true });
+      await fs.writeFile(path.join(dir, 'tokenizer.json'), '{}');
+    },
+  };
+}
+
+function fakes() {
+  const calls: Array<{ stages: TrainingStageData[]; settings: TrainerSettings; context: TrainingContext }> = [];
+  const trainTokenizer = vi.fn(async (_texts: Iterable<string>, _options: unknown) => charTokenizer());
+  const runtime: Runtime = {
+    name: 'fake',
+    init: async (b) => (b === 'auto' ? 'fakebackend' : b),
+    backend: () => 'fakebackend',
+    classifierTrainer: () => { throw new Error('unused'); },
+    loadTokenizer: async () => charTokenizer(),
+    trainTokenizer,
+    trainer: () => ({
+      train: async (_model, stages, settings, context) => {
+        calls.push({ stages, settings, context });
+        const finalDir = path.join(context.outDir, 'final');
+        await fs.mkdir(finalDir, { recursive: true });
+        const words = stages[0]!.sequences.reduce((a, s) => a + s.words, 0);
+        return { steps: settings.maxSteps ?? 0, tokens: 0, wordsSeen: words, finalLoss: 1.5, tokensPerSecond: 10, backend: 'fakebackend', finalDir, milestoneDirs: [], resumedFromStep: 0 };
+      },
+    }),
+  };
+  const architecture: ModelArchitecture = {
+    name: 'gpt',
+    modelTypes: ['gpt2'],
+    presets: { tiny: { n_positions: 16, vocab_size: 64 } },
+    parameterCount: () => 123,
+    load: async () => { throw new Error('unused'); },
+    create: async () => ({ info: { architecture: 'gpt', source: 'tiny', parameterCount: 123, backend: 'fakebackend', contextLength: 16 }, dispose: () => undefined } as unknown as TrainableModel),
+  };
+  const registry = new PluginRegistry();
+  registry.register(definePlugin({ kind: 'runtime', name: 'fake', description: 'x', useFactory: () => runtime }), { packageName: 'fake', packageVersion: '0' });
+  registry.register(definePlugin({ kind: 'architecture', name: 'gpt', description: 'x', useFactory: () => architecture }), { packageName: 'fake', packageVersion: '0' });
+  return { registry, calls, trainTokenizer };
+}
+
+async function corpus(): Promise<{ dir: string; file: string; words: number; uniqueWords: number }> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pretrain-cli-'));
+  const lines = Array.from({ length: 60 }, (_, i) => `the cat number ${'x'.repeat(i % 5)} sat`);
+  const file = path.join(dir, 'corpus.train');
+  await fs.writeFile(file, lines.join('\n') + '\n');
+  const count = (l: string) => l.split(/\s+/).filter(Boolean).length;
+  return { dir, file, words: lines.reduce((a, l) => a + count(l), 0), uniqueWords: [...new Set(lines)].reduce((a, l) => a + count(l), 0) };
+}
+
+describe('class-it pretrain', () => {
+  it('parses its options, trains a tokenizer once, and hands the trainer ordered sequences', async () => {
+    const { registry, calls, trainTokenizer } = fakes();
+    const { dir, file, words, uniqueWords } = await corpus();
+    expect(uniqueWords).toBeLessThan(words); // repeated lines count once as training data
+    const program = new Command().exitOverride();
+    registerPretrain(program, { pluginPaths: [], getRegistry: async () => registry });
+    const out = path.join(dir, 'run');
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const err = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const argv = ['node', 'class-it', 'pretrain', '--corpus', file, '--preset', 'tiny', '--out', out, '--seed', '7', '--batch-size', '4', '--lr', '2e-3', '--epochs', '1.5', '--vocab-size', '300'];
+    await program.parseAsync(argv);
+    expect(trainTokenizer).toHaveBeenCalledTimes(1);
+    expect(trainTokenizer.mock.calls[0]![1]).toMatchObject({ vocabSize: 300, specialTokens: { eos: '<|endoftext|>' } });
+    await fs.access(path.join(out, 'tokenizer', 'tokenizer.json'));
+    const { stages, settings, context } = calls[0]!;
+    expect(settings).toMatchObject({ learningRate: 2e-3, batchSize: 4, seed: 7, sequenceLength: 16, gradAccumulation: 1 });
+    const trainCount = new Set(stages[0]!.sequences).size;
+    const evalCount = context.evalSequences!.length;
+    expect(evalCount).toBeGreaterThanOrEqual(1);
+    // 1.5 epochs: two shuffled passes given, steps cut at 1.5 x steps per epoch.
+    expect(stages[0]!.sequences.length).toBe(2 * trainCount);
+    expect(settings.maxSteps).toBe(Math.ceil(1.5 * Math.ceil(trainCount / 4)));
+    expect(stages[0]!.sequences.slice(0, trainCount)).not.toEqual(stages[0]!.sequences.slice(trainCount));
+    expect(stages[0]!.sequences.every((s) => s.ids.length <= 16)).toBe(true);
+    const all = [...new Set(stages[0]!.sequences), ...context.evalSequences!];
+    expect(all.reduce((a, s) => a + s.words, 0)).toBe(words);
+    expect(settings.milestoneWords[0]).toBe(1e6);
+    expect(log.mock.calls.flat().join('\n')).toMatch(/pretrained 123 parameters on fakebackend/);
+    const record = JSON.parse(await fs.readFile(path.join(out, 'pretrain.json'), 'utf8'));
+    expect(record).toMatchObject({ backend: 'fakebackend', preset: 'tiny', corpusLines: 60, corpusWords: words });
+    const ledger = JSON.parse(await fs.readFile(path.join(out, 'final', 'words-ledger.json'), 'utf8'));
+    expect(ledger.phases[0]).toMatchObject({ name: 'pretraining', uniqueWords });
+
+    // A rerun reuses the tokenizer it trained (so a resumed run sees the same ids) and gives the same data.
+    await program.parseAsync(argv);
+    expect(trainTokenizer).toHaveBeenCalledTimes(1);
+    expect(calls[1]!.stages[0]!.sequences.map((s) => s.ids)).toEqual(stages[0]!.sequences.map((s) => s.ids));
+    log.mockRestore();
+    err.mockRestore();
+  });
+
+  it('rejects an unknown preset, a bad number and a too-long sequence with clear errors', async () => {
+    const { registry } = fakes();
+    const { dir, file } = await corpus();
+    const base = { corpus: [file], out: path.join(dir, 'x'), log: () => undefined };
+    await expect(pretrain(registry, { ...base, preset: 'huge' })).rejects.toThrow(/no preset 'huge' \(presets: tiny\)/);
+    await expect(pretrain(registry, { ...base, preset: 'tiny', sequenceLength: 64 })).rejects.toThrow(/64 exceeds the model's context length 16/);
+    await expect(pretrain(registry, { ...base, preset: 'tiny', corpus: [path.join(dir, 'nope.txt')] })).rejects.toThrow(/does not exist/);
+    const { registry: r2, calls } = fakes();
+    await expect(pretrain(r2, { ...base, preset: 'tiny', epochs: 3, budget: { maxUniqueWords: 1e6, maxWordsSeen: 500 } })).rejects.toThrow(/word budget exceeded: .* words seen > 500/);
+    expect(calls.length).toBe(0);
+    const program = new Command().exitOverride();
+    registerPretrain(program, { pluginPaths: [], getRegistry: async () => registry });
+    await expect(program.parseAsync(['node', 'class-it', 'pretrain', '--corpus', file, '--preset', 'tiny', '--out', dir, '--lr', 'fast'])).rejects.toThrow(/--lr must be a positive number, got 'fast'/);
+  });
+});

@@ -1,3 +1,0 @@
-export * from './schema.js';
-export * from './template-choice.js';
-export * from './job.js';

@@ -1,0 +1,173 @@
+/**
+ * Hugging Face Hub datasets, downloaded into a local cache.
+ *
+ * `hf://datasets/<owner>/<name>[@<revision>]/<config>` names the parquet files of one config and split. They are
+ * found with the Hub's tree API and fetched from the Hub's `resolve` URL layout:
+ *   GET {endpoint}/api/datasets/<repo>/tree/<revision>/<config>?recursive=true   → [{type, path, size, lfs: {oid, size}}]
+ *   GET {endpoint}/datasets/<repo>/resolve/<revision>/<path>                     → the file (Range supported)
+ * A file belongs to split `train` when its name starts with `train-` or `train.`, or it sits in a `train/` folder
+ * (both layouts occur on the Hub). LFS files carry their SHA-256 (`lfs.oid`), which every download is checked
+ * against. The endpoint is `HF_ENDPOINT` or https://huggingface.co; `HF_TOKEN` is sent when set.
+ *
+ * Cache layout: <cacheDir>/hub/datasets/<owner>--<name>/<revision>/<path>, plus one manifest per config and split,
+ * so offline mode (`offline: true` or HF_HUB_OFFLINE=1) knows which files make up a config without the network.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { ClassItError } from '@class-it/core';
+import { writeJsonAtomic } from '@class-it/core';
+import { downloadFile, readDownloadMeta } from './download.js';
+
+export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
+
+export interface HubOptions {
+  cacheDir: string;
+  offline?: boolean;
+  /** Base URL of the Hub; default `HF_ENDPOINT` or https://huggingface.co. */
+  endpoint?: string;
+  token?: string;
+  fetchImpl?: typeof fetch;
+  log?: (line: string) => void;
+}
+
+export interface HubDatasetRef {
+  repo: string;
+  config: string;
+  revision: string;
+}
+
+export interface HubFileEntry {
+  path: string;
+  size: number;
+  sha256?: string;
+}
+
+export function hubEndpoint(options: Pick<HubOptions, 'endpoint'>): string {
+  return (options.endpoint ?? process.env.HF_ENDPOINT ?? DEFAULT_HF_ENDPOINT).replace(/\/+$/, '');
+}
+
+/** Offline when asked to, or when HF_HUB_OFFLINE is set (as in huggingface_hub): the environment wins. */
+export function isOffline(options: Pick<HubOptions, 'offline'>): boolean {
+  return options.offline === true || process.env.HF_HUB_OFFLINE === '1' || process.env.HF_HUB_OFFLINE === 'true';
+}
+
+/** Parse `hf://datasets/<owner>/<name>[@rev]/<config>`. */
+export function parseHubUri(uri: string, revision?: string): HubDatasetRef {
+  const m = /^hf:\/\/datasets\/([^/@]+\/[^/@]+)(?:@([^/]+))?\/([^/]+)\/?$/.exec(uri);
+  if (!m) {
+    throw new ClassItError(`'${uri}' is not a Hub dataset address: expected hf://datasets/<owner>/<name>/<config> ` +
+      `(optionally <owner>/<name>@<revision>), e.g. hf://datasets/colinglab/CLASS_IT/switchboard`);
+  }
+  return { repo: m[1]!, revision: revision ?? (m[2] ? decodeURIComponent(m[2]) : 'main'), config: m[3]! };
+}
+
+export function belongsToSplit(filePath: string, split: string): boolean {
+  if (!filePath.endsWith('.parquet')) return false;
+  const base = path.posix.basename(filePath);
+  const parent = path.posix.basename(path.posix.dirname(filePath));
+  return base.startsWith(`${split}-`) || base === `${split}.parquet` || parent === split;
+}
+
+function repoDir(cacheDir: string, ref: HubDatasetRef): string {
+  return path.join(cacheDir, 'hub', 'datasets', ref.repo.replace('/', '--'), ref.revision.replace(/[^A-Za-z0-9._-]/g, '_'));
+}
+
+function manifestPath(cacheDir: string, ref: HubDatasetRef, split: string): string {
+  return path.join(repoDir(cacheDir, ref), `${ref.config}.${split}.manifest.json`);
+}
+
+function authHeaders(options: HubOptions): Record<string, string> {
+  const token = options.token ?? process.env.HF_TOKEN;
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+/** List the parquet files of a config's split with the tree API. */
+export async function listHubParquetFiles(ref: HubDatasetRef, split: string, options: HubOptions): Promise<HubFileEntry[]> {
+  const endpoint = hubEndpoint(options);
+  const url = `${endpoint}/api/datasets/${ref.repo}/tree/${encodeURIComponent(ref.revision)}/${encodeURIComponent(ref.config)}?recursive=true`;
+  let response: Response;
+  try {
+    response = await (options.fetchImpl ?? fetch)(url, { headers: authHeaders(options) });
+  } catch (err) {
+    throw new ClassItError(`cannot reach the Hub at ${endpoint} (${(err as Error).message}); ` +
+      `if you are offline, download once with network access and then use offline mode`, {}, { cause: err });
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new ClassItError(`Hub listing ${url} answered HTTP ${response.status}: is hf://datasets/${ref.repo}/${ref.config} ` +
+      `(revision ${ref.revision}) right?`);
+  }
+  const entries = (await response.json()) as Array<{ type?: string; path?: string; size?: number; lfs?: { oid?: string; size?: number } }>;
+  if (!Array.isArray(entries)) throw new ClassItError(`Hub listing ${url} did not return a JSON array`);
+  const files = entries
+    .filter((e) => e.type === 'file' && typeof e.path === 'string' && belongsToSplit(e.path, split))
+    .map((e) => ({ path: e.path!, size: e.lfs?.size ?? e.size ?? 0, sha256: e.lfs?.oid }))
+    .sort((a, b) => a.path.localeCompare(b.path));
+  if (files.length === 0) {
+    throw new ClassItError(`no parquet files for split '${split}' under ${ref.config}/ in dataset ${ref.repo} (revision ${ref.revision})`);
+  }
+  return files;
+}
+
+/** Local paths of a Hub config's parquet files, downloading what the cache lacks. */
+export async function hubDatasetFiles(uri: string, split: string, options: HubOptions & { revision?: string }): Promise<string[]> {
+  const ref = parseHubUri(uri, options.revision);
+  const dir = repoDir(options.cacheDir, ref);
+  const manifest = manifestPath(options.cacheDir, ref, split);
+  if (isOffline(options)) {
+    let listed: HubFileEntry[];
+    try {
+      listed = JSON.parse(await fs.readFile(manifest, 'utf8')).files as HubFileEntry[];
+    } catch {
+      throw new ClassItError(`offline mode: ${uri} (split '${split}', revision ${ref.revision}) is not in the cache ${options.cacheDir}; ` +
+        `run once with network access (without --offline / HF_HUB_OFFLINE) to download it`);
+    }
+    const paths: string[] = [];
+    for (const f of listed) {
+      const local = path.join(dir, f.path);
+      const meta = await readDownloadMeta(local);
+      if (!meta) throw new ClassItError(`offline mode: cached file ${local} of ${uri} is missing or incomplete; run once online to repair the cache`);
+      paths.push(local);
+    }
+    return paths;
+  }
+  const files = await listHubParquetFiles(ref, split, options);
+  const paths: string[] = [];
+  for (const f of files) {
+    const local = path.join(dir, f.path);
+    const meta = await readDownloadMeta(local);
+    const fresh = meta && (f.sha256 ? meta.sha256 === f.sha256 : meta.size === f.size);
+    if (!fresh) {
+      await fs.mkdir(path.dirname(local), { recursive: true });
+      const url = `${hubEndpoint(options)}/datasets/${ref.repo}/resolve/${encodeURIComponent(ref.revision)}/${f.path.split('/').map(encodeURIComponent).join('/')}`;
+      options.log?.(`downloading ${url}`);
+      await downloadFile({ url, target: local, sha256: f.sha256, expectedSize: f.size || undefined, headers: authHeaders(options), log: options.log });
+    }
+    paths.push(local);
+  }
+  await writeJsonAtomic(manifest, { uri, split, revision: ref.revision, files });
+  return paths;
+}
+
+/** A file at an explicit URL, cached under <cacheDir>/urls/. */
+export async function cachedUrlFile(url: string, options: HubOptions & { sha256?: string }): Promise<string> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ClassItError(`'${url}' is not a valid URL`);
+  }
+  const key = createHash('sha256').update(url).digest('hex').slice(0, 16);
+  const name = path.posix.basename(parsed.pathname) || 'download';
+  const local = path.join(options.cacheDir, 'urls', key, name);
+  const meta = await readDownloadMeta(local);
+  if (meta && (!options.sha256 || meta.sha256 === options.sha256.toLowerCase())) return local;
+  if (isOffline(options)) {
+    throw new ClassItError(`offline mode: ${url} is not in the cache ${options.cacheDir}; run once with network access to download it`);
+  }
+  await fs.mkdir(path.dirname(local), { recursive: true });
+  const sameHost = parsed.origin === new URL(hubEndpoint(options)).origin;
+  await downloadFile({ url, target: local, sha256: options.sha256, headers: sameHost ? authHeaders(options) : {}, log: options.log });
+  return local;
+}

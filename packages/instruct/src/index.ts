@@ -1,0 +1,4 @@
+export * from './formatting/index.js';
+export * from './curricula/index.js';
+export * from './ledger/index.js';
+export * from './template-choice.js';

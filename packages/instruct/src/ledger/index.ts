@@ -1,0 +1,2 @@
+export { countWords } from './words.js';
+export * from './ledger.js';
