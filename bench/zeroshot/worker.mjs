@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, rmSync, symlinkSync, mkdirSync, readFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
 import { initEngine, trainByteLevelBpe } from '@class-it/runtime-tfjs';
 import { GptArchitecture } from '@class-it/model-gpt';
 import { BlimpEvaluator } from '@class-it/eval-blimp';
@@ -32,9 +33,19 @@ const tokenizer = trainByteLevelBpe(texts, { vocabSize: 4096, specialTokens: { e
 const tokens = texts.reduce((n, t) => n + tokenizer.encode(t).ids.length, 0);
 const model = await new GptArchitecture().create({ preset: 'gpt-10m', tokenizer, seed: 1, overrides: { vocab_size: 16384 } });
 
+// Memory: the peak RSS of the whole process (the kernel's high-water mark, model and data included), the RSS
+// sampled after every scoring batch, and tfjs's own tensor bytes (what is alive between batches).
+const mb = (bytes) => +(bytes / 2 ** 20).toFixed(1);
+const rssSamples = [];
+let maxTensorBytes = 0;
+const onProgress = (done) => {
+  maxTensorBytes = Math.max(maxTensorBytes, tf.memory().numBytes);
+  if (rssSamples.length === 0 || done - rssSamples[rssSamples.length - 1][0] >= 2000) rssSamples.push([done, mb(process.memoryUsage().rss)]);
+};
+const rssBeforeMb = mb(process.memoryUsage().rss);
 const t0 = performance.now();
-const result = await new BlimpEvaluator().evaluate({
-  task: 'blimp', model, dataDir, outDir: path.join(work, 'out'), fast: true, settings: { batchSize: Number(batchArg) }, log: () => {},
+const { result } = await new BlimpEvaluator().evaluate({
+  task: 'blimp', model, dataDir, outDir: path.join(work, 'out'), fast: true, settings: { batchSize: Number(batchArg) }, log: () => {}, onProgress,
 });
 const seconds = (performance.now() - t0) / 1000;
 rmSync(work, { recursive: true, force: true });
@@ -51,5 +62,13 @@ console.log(JSON.stringify({
   pairsPerSec: +(result.itemCount / seconds).toFixed(1),
   tokensPerSec: +(tokens / seconds).toFixed(0),
   accuracy: +result.score.toFixed(2),
+  memory: {
+    peakRssMb: mb(process.resourceUsage().maxRSS * 1024),
+    rssBeforeScoringMb: rssBeforeMb,
+    rssAfterScoringMb: mb(process.memoryUsage().rss),
+    rssDuringScoringMb: rssSamples,
+    maxTfjsTensorMbBetweenBatches: mb(maxTensorBytes),
+    tfjsTensorsAfter: tf.memory().numTensors,
+  },
 }));
 model.dispose();

@@ -8,7 +8,9 @@
 # later `npm install`/`npm ci` may prune it; re-running this script is then quick (the wheel and the built
 # binding are cached under .cache/).
 # Environment: TFJS_NODE_VERSION (4.22.0), TF_WHEEL_VERSION (2.21.0), PYTHON (python3), SETUP_NATIVE_ROUTE
-# (auto | download | wheel).
+# (auto | download | wheel). tools/scripts/setup-gpu.sh runs this script for the GPU package with
+# TFJS_NODE_PACKAGE=@tensorflow/tfjs-node-gpu, TF_WHEEL_NAME=tensorflow (the CUDA-enabled wheel) and
+# TFJS_INSTALL_ARGS='gpu download'.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -16,28 +18,34 @@ TFJS_NODE_VERSION=${TFJS_NODE_VERSION:-4.22.0}
 TF_WHEEL_VERSION=${TF_WHEEL_VERSION:-2.21.0}
 PY=${PYTHON:-python3}
 ROUTE=${SETUP_NATIVE_ROUTE:-auto}
-PKG=node_modules/@tensorflow/tfjs-node
+TFJS_NODE_PACKAGE=${TFJS_NODE_PACKAGE:-@tensorflow/tfjs-node}
+TF_WHEEL_NAME=${TF_WHEEL_NAME:-tensorflow_cpu}
+TFJS_INSTALL_ARGS=${TFJS_INSTALL_ARGS:-}
+PKG=node_modules/$TFJS_NODE_PACKAGE
 CACHE=$ROOT/.cache
 WHEEL_DIR=$CACHE/tfwheel
-BUILD_CACHE=$CACHE/tfjs-node-build/$TFJS_NODE_VERSION-tf$TF_WHEEL_VERSION
+# The CPU defaults keep their original cache paths; another wheel (the GPU one) gets its own.
+WHEEL_VARIANT=$([ "$TF_WHEEL_NAME" = tensorflow_cpu ] || echo "-$TF_WHEEL_NAME")
+BUILD_CACHE=$CACHE/${TFJS_NODE_PACKAGE#@tensorflow/}-build/$TFJS_NODE_VERSION-tf$TF_WHEEL_VERSION$WHEEL_VARIANT
+TAG=${SETUP_LOG_TAG:-setup:native}
 
-log() { echo "[setup:native] $*"; }
+log() { echo "[$TAG] $*"; }
 
 check() {
   TF_CPP_MIN_LOG_LEVEL=2 node -e "
-    require('@tensorflow/tfjs-node');
+    require('$TFJS_NODE_PACKAGE');
     const tf = require('@tensorflow/tfjs-core');
     if (tf.getBackend() !== 'tensorflow') throw new Error('backend is ' + tf.getBackend());
     const y = tf.matMul(tf.ones([2, 3]), tf.ones([3, 2])).dataSync();
     if (y[0] !== 3) throw new Error('wrong matMul result');
-    console.log('[setup:native] OK: tensorflow backend, libtensorflow ' + tf.backend().binding.TF_Version);
+    console.log('[$TAG] OK: tensorflow backend, libtensorflow ' + tf.backend().binding.TF_Version);
   "
 }
 
 # 1. The package itself (no install scripts: they would try the download and fail the whole npm install).
 if [ ! -f "$PKG/package.json" ] || [ "$(node -p "require('./$PKG/package.json').version")" != "$TFJS_NODE_VERSION" ]; then
-  log "installing @tensorflow/tfjs-node@$TFJS_NODE_VERSION (--no-save --ignore-scripts)"
-  npm install --no-save --ignore-scripts --no-audit --no-fund "@tensorflow/tfjs-node@$TFJS_NODE_VERSION" 2>&1 | tail -3
+  log "installing $TFJS_NODE_PACKAGE@$TFJS_NODE_VERSION (--no-save --ignore-scripts)"
+  npm install --no-save --ignore-scripts --no-audit --no-fund "$TFJS_NODE_PACKAGE@$TFJS_NODE_VERSION" 2>&1 | tail -3
 fi
 if check 2>/dev/null; then exit 0; fi
 
@@ -45,14 +53,15 @@ if check 2>/dev/null; then exit 0; fi
 # (Skipped in auto mode when this machine already built the binding from the wheel: the re-run is then quick.)
 if [ "$ROUTE" = download ] || { [ "$ROUTE" = auto ] && [ ! -d "$BUILD_CACHE/lib" ]; }; then
   log "route 1: tfjs-node's download (scripts/install.js)"
-  if (cd "$PKG" && timeout 300 node scripts/install.js) && check; then exit 0; fi
+  # shellcheck disable=SC2086  # TFJS_INSTALL_ARGS is a word list ('gpu download')
+  if (cd "$PKG" && timeout 300 node scripts/install.js $TFJS_INSTALL_ARGS) && check; then exit 0; fi
   log "route 1 failed (no access to the libtensorflow download?)"
   [ "$ROUTE" = download ] && exit 1
 fi
 
 # 2b. Air-gapped route: libtensorflow from the tensorflow_cpu wheel of the configured pip index.
-log "route 2: building the binding against libtensorflow from tensorflow_cpu==$TF_WHEEL_VERSION"
-if ! ls "$WHEEL_DIR"/tensorflow_cpu-"$TF_WHEEL_VERSION"-*.whl >/dev/null 2>&1; then
+log "route 2: building the binding against libtensorflow from $TF_WHEEL_NAME==$TF_WHEEL_VERSION"
+if ! ls "$WHEEL_DIR"/"$TF_WHEEL_NAME"-"$TF_WHEEL_VERSION"-*.whl >/dev/null 2>&1; then
   mkdir -p "$WHEEL_DIR"
   # Prefer the machine's local index directories when present (no slow retries against an unreachable PyPI).
   index_args=()
@@ -61,12 +70,12 @@ if ! ls "$WHEEL_DIR"/tensorflow_cpu-"$TF_WHEEL_VERSION"-*.whl >/dev/null 2>&1; t
       if [ ${#index_args[@]} -eq 0 ]; then index_args+=(--index-url "file://$d"); else index_args+=(--extra-index-url "file://$d"); fi
     fi
   done
-  "$PY" -m pip download --no-deps --disable-pip-version-check ${index_args[@]+"${index_args[@]}"} -d "$WHEEL_DIR" "tensorflow_cpu==$TF_WHEEL_VERSION"
+  "$PY" -m pip download --no-deps --disable-pip-version-check ${index_args[@]+"${index_args[@]}"} -d "$WHEEL_DIR" "$TF_WHEEL_NAME==$TF_WHEEL_VERSION"
 fi
-X=$WHEEL_DIR/x
+X=$WHEEL_DIR/x$WHEEL_VARIANT
 if [ ! -f "$X/tensorflow/libtensorflow_cc.so.2" ]; then
   log "unpacking libtensorflow and headers from the wheel"
-  unzip -q -o "$WHEEL_DIR"/tensorflow_cpu-"$TF_WHEEL_VERSION"-*.whl 'tensorflow/libtensorflow_cc.so.2' \
+  unzip -q -o "$WHEEL_DIR"/"$TF_WHEEL_NAME"-"$TF_WHEEL_VERSION"-*.whl 'tensorflow/libtensorflow_cc.so.2' \
     'tensorflow/libtensorflow_framework.so.2' 'tensorflow/include/*' -d "$X"
 fi
 mkdir -p "$PKG/deps/lib"

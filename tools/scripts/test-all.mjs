@@ -49,6 +49,9 @@ if (skipped.length) {
   for (const s of skipped) console.log(`  - ${s}`);
 }
 const passed = summary.numPassedTests ?? 0;
-const failed = (summary.numFailedTests ?? 0) + (summary.numFailedTestSuites ?? 0);
+// A suite that failed without a failing test (an import error, a crash in a hook) counts once; a suite whose tests
+// failed is already counted through them.
+const brokenSuites = (summary.testResults ?? []).filter((f) => f.status === 'failed' && !(f.assertionResults ?? []).some((t) => t.status === 'failed')).length;
+const failed = (summary.numFailedTests ?? 0) + brokenSuites;
 console.log(`\nTests: ${passed} passed, ${failed} failed, ${skipped.length} skipped`);
 process.exit(status !== 0 ? status : failed > 0 ? 1 : 0);

@@ -42,7 +42,7 @@ describe.skipIf(!python)('BLiMP parity with the reference on a tiny GPT-2', () =
     const runs = [];
     for (const batchSize of [16, 5]) {
       const outDir = path.join(work, `out-${batchSize}`);
-      const result = await new BlimpEvaluator().evaluate(testContext({ task: 'blimp', model, dataDir, outDir, settings: { batchSize } }));
+      const { result } = await new BlimpEvaluator().evaluate(testContext({ task: 'blimp', model, dataDir, outDir, settings: { batchSize } }));
       expect(result.groups).toEqual(ref.blimp.uid_acc);
       expect(result.score).toBeCloseTo(ref.blimp.average, 10);
       const predictions = JSON.parse(await readFile(path.join(outDir, 'predictions.json'), 'utf8'));

@@ -17,7 +17,7 @@ describe('class-it CLI', () => {
     const { plugins, problems } = JSON.parse(res.stdout) as { plugins: Array<{ name: string; kind: string; packageName: string }>; problems: unknown[] };
     expect(problems).toEqual([]);
     const packages = new Set(plugins.map((p) => p.packageName));
-    for (const pkg of ['core', 'runtime-tfjs', 'model-gpt', 'model-llama', 'data-conversational', 'data-qa', 'eval-superglue',
+    for (const pkg of ['instruct', 'report', 'runtime-tfjs', 'model-gpt', 'model-llama', 'data-conversational', 'data-qa', 'eval-superglue',
       'eval-blimp', 'eval-ewok', 'eval-wugs', 'eval-entity-tracking', 'eval-psycholinguistic']) {
       expect(packages, pkg).toContain(`@class-it/${pkg}`);
     }

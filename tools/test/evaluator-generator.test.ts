@@ -1,6 +1,7 @@
 /**
- * The evaluator generator end to end: generate a package into a temporary workspace, build it, run its test,
- * and check that `class-it plugins` discovers it.
+ * The evaluator generator end to end (`npx nx g @class-it/tools:evaluator`, the monorepo flavour of
+ * `npm create @class-it/plugin`): generate a package into a temporary workspace, build it, run its test, and check
+ * that `class-it plugins` discovers it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
@@ -22,7 +23,11 @@ describe('nx g @class-it/tools:evaluator', () => {
 
     const tree = createTreeWithEmptyWorkspace();
     tree.write('packages/core/package.json', await fs.readFile(path.join(workspace, 'packages/core/package.json'), 'utf8'));
+    tree.write('LICENSE', await fs.readFile(path.join(workspace, 'LICENSE'), 'utf8'));
     await generator(tree, { name: 'toy-pairs', description: 'Generated in a test' });
+    // its first release: a changeset taking it from 0.0.0 to 0.1.0
+    expect(tree.read('.changeset/eval-toy-pairs-first-release.md', 'utf8')).toMatch(/^---\n['"]@class-it\/eval-toy-pairs['"]: minor\n---\n/);
+    expect(tree.read('packages/eval-zeroshot/toy-pairs/LICENSE', 'utf8')).toMatch(/Apache License/);
 
     const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'class-it-gen-'));
     for (const change of tree.listChanges()) {
@@ -35,7 +40,10 @@ describe('nx g @class-it/tools:evaluator', () => {
     const pkgDir = path.join(tmp, 'packages/eval-zeroshot/toy-pairs');
     const pkg = JSON.parse(await fs.readFile(path.join(pkgDir, 'package.json'), 'utf8'));
     expect(pkg.name).toBe('@class-it/eval-toy-pairs');
-    expect(pkg['class-it']).toMatchObject({ kind: 'evaluator', entry: './dist/plugin.js' });
+    // one rule: the name is the evaluator and the task; the package is eval-<name>
+    expect(pkg['class-it']).toEqual({ kind: 'evaluator', entry: './dist/plugin.js', plugins: ['toy-pairs'], tasks: ['toy-pairs'] });
+    expect(pkg.peerDependencies).toEqual({ '@class-it/core': `^${JSON.parse(await fs.readFile(path.join(workspace, 'packages/core/package.json'), 'utf8')).version}` });
+    expect(pkg.version).toBe('0.0.0');
 
     // builds
     execFileSync(node, [path.join(workspace, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: pkgDir, stdio: 'pipe' });
@@ -43,7 +51,7 @@ describe('nx g @class-it/tools:evaluator', () => {
 
     // its own test passes
     const testOut = execFileSync(node, [path.join(workspace, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=dot'], { cwd: pkgDir, stdio: 'pipe', env: { ...process.env, CI: 'true' } }).toString();
-    expect(testOut).toMatch(/2 passed/);
+    expect(testOut).toMatch(/3 passed/);
 
     // discovered by the CLI
     // (exit code 2 only says that some other workspace plugin is not built; the listing is on stdout either way)
@@ -53,8 +61,8 @@ describe('nx g @class-it/tools:evaluator', () => {
     expect(listed.plugins).toContainEqual(expect.objectContaining({ name: 'toy-pairs', kind: 'evaluator', packageName: '@class-it/eval-toy-pairs' }));
   });
 
-  it('rejects a name that is not kebab-case', async () => {
+  it('rejects a name that cannot be both a task and a package name', async () => {
     const tree = createTreeWithEmptyWorkspace();
-    await expect(generator(tree, { name: 'Bad Name' })).rejects.toThrow(/kebab-case/);
+    await expect(generator(tree, { name: 'Bad Name' })).rejects.toThrow(/lower-case words joined by '-' or '_'/);
   });
 });

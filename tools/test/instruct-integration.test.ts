@@ -1,13 +1,13 @@
 /**
- * End to end on the real tfjs runtime and gpt architecture (loaded from their sources by path: core depends on
- * no plugin): pretrain a tiny GPT on the demo transcript, then instruction-tune it with each curriculum on the
+ * End to end on the real tfjs runtime and gpt architecture (real package dependencies of tools/): pretrain a
+ * tiny GPT on the demo transcript, then instruction-tune it with each curriculum on the
  * demo sets (through the data plugins). The held-out reply loss (mean NLL per reply token, measured with the
  * model's own scoring, independent of the trainer) must fall for every curriculum, and the result must load.
  */
 import os from 'node:os';
 import path from 'node:path';
-import { existsSync, promises as fs } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promises as fs } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { PluginRegistry } from '@class-it/core';
 import type { PluginDefinition } from '@class-it/core';
@@ -15,27 +15,23 @@ import type { TrainableModel } from '@class-it/core';
 import type { InstructionExample } from '@class-it/core';
 import { builtinCurricula } from '@class-it/instruct';
 import { pretrain } from '@class-it/cli';
-import { runInstructionTuning, planInstructionData } from '@class-it/cli';
+import { InstructionData, instructionTuningSchema, runInstructionTuning } from '@class-it/cli';
 import { builtinTemplate } from '@class-it/instruct';
 import { readLedger } from '@class-it/instruct';
+import runtimePlugin from '@class-it/runtime-tfjs/plugin';
+import gptPlugin from '@class-it/model-gpt/plugin';
+import { plugins as conversationalPlugins } from '@class-it/data-conversational';
+import { plugins as qaPlugins } from '@class-it/data-qa';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const packages = path.resolve(here, '../..');
-const demo = path.resolve(packages, '../data/demo');
-const pluginFiles = {
-  runtime: path.join(packages, 'runtime-tfjs/src/plugin.ts'),
-  gpt: path.join(packages, 'model-gpt/src/plugin.ts'),
-  conversational: path.join(packages, 'data-conversational/src/plugin.ts'),
-  qa: path.join(packages, 'data-qa/src/plugin.ts'),
-};
-const missing = Object.values(pluginFiles).filter((f) => !existsSync(f));
-if (missing.length) console.warn(`SKIPPED: instruction-tuning end-to-end test: plugin sources not found: ${missing.join(', ')}`);
+const demo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../data/demo');
 
 async function registry(): Promise<PluginRegistry> {
   const reg = new PluginRegistry();
-  for (const d of builtinCurricula) reg.register(d, { packageName: '@class-it/core', packageVersion: '0.1.0' });
-  for (const [name, file] of Object.entries(pluginFiles)) {
-    const exported = (await import(pathToFileURL(file).href)).default as PluginDefinition | PluginDefinition[];
+  for (const d of builtinCurricula) reg.register(d, { packageName: '@class-it/instruct', packageVersion: '0.1.0' });
+  const plugins: Record<string, PluginDefinition | PluginDefinition[]> = {
+    '@class-it/runtime-tfjs': runtimePlugin, '@class-it/model-gpt': gptPlugin, '@class-it/data-conversational': conversationalPlugins, '@class-it/data-qa': qaPlugins,
+  };
+  for (const [name, exported] of Object.entries(plugins)) {
     for (const d of Array.isArray(exported) ? exported : [exported]) reg.register(d, { packageName: name, packageVersion: '0.1.0' });
   }
   return reg;
@@ -54,7 +50,7 @@ async function replyLoss(model: TrainableModel, examples: InstructionExample[]):
   return total / results.reduce((n, r) => n + r.tokens.length, 0);
 }
 
-describe.skipIf(missing.length > 0)('instruction tuning end to end (tfjs, gpt-tiny, demo sets)', () => {
+describe('instruction tuning end to end (tfjs, gpt-tiny, demo sets)', () => {
   it('pretrains a tiny model, then every curriculum lowers the held-out reply loss', async () => {
     const reg = await registry();
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'it-e2e-'));
@@ -64,17 +60,18 @@ describe.skipIf(missing.length > 0)('instruction tuning end to end (tfjs, gpt-ti
       backend: 'wasm', batchSize: 16, sequenceLength: 64, learningRate: 3e-3, maxSteps: 40, epochs: 4, overrides: { n_layer: 2, n_embd: 48, n_head: 2 },
       log: (l) => logs.push(l),
     });
-    const instruction = {
+    const instruction = instructionTuningSchema.parse({
       datasets: {
         conversational: { plugin: 'switchboard', settings: { path: 'conversational.jsonl' } },
         qa: { plugin: 'simple_wiki', settings: { path: 'qa.jsonl' } },
       },
       heldOut: { perDataset: 24 },
       trainer: { learningRate: 3e-3, warmupFraction: 0.05, batchSize: 16, sequenceLength: 96, maxSteps: 24, evalEverySteps: 12, checkpointEverySteps: 100 },
-    };
-    const base = { baseDir: pre.finalDir, instruction, seed: 3, baseDirOfExperiment: demo, log: (l: string) => logs.push(l), backend: 'wasm' };
-    const plan = await planInstructionData(reg, { ...base, condition: { name: 'merged', curriculum: 'merged', settings: {} } });
-    const heldOut = Object.values(plan.heldOut).flat();
+    });
+    // Loaded and split once, shared by every condition (as the runner does).
+    const data = await InstructionData.load(reg, instruction, demo, (l: string) => logs.push(l));
+    const base = { baseModelDir: pre.finalDir, data, seed: 3, log: (l: string) => logs.push(l), backend: 'wasm' };
+    const heldOut = Object.values(data.heldOut).flat();
     const arch = reg.get('architecture', 'gpt');
     const baseModel = await arch.load(pre.finalDir);
     const before = await replyLoss(baseModel, heldOut);

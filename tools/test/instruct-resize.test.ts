@@ -3,37 +3,33 @@
  * only `<|endoftext|>`, as a Hub GPT-2 would) gets them under `template: auto`: the tfjs model's
  * `addSpecialTokens` hook adds `<|system|>` `<|user|>` `<|assistant|>` and grows the embeddings, the job uses the
  * `default` role-token template and trains, and the final checkpoint is consistent (config vocab_size = tokenizer
- * size = embedding rows) and loads. Runtime and architecture are loaded from their sources by path.
+ * size = embedding rows) and loads.
  */
 import os from 'node:os';
 import path from 'node:path';
-import { existsSync, promises as fs } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promises as fs } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { PluginRegistry } from '@class-it/core';
 import type { PluginDefinition } from '@class-it/core';
 import { builtinCurricula } from '@class-it/instruct';
-import { runInstructionTuning } from '@class-it/cli';
+import { InstructionData, instructionTuningSchema, runInstructionTuning } from '@class-it/cli';
 import { DEFAULT_TEMPLATE_TOKENS } from '@class-it/instruct';
 import { missingSingleTokens } from '@class-it/core';
+import runtimePlugin from '@class-it/runtime-tfjs/plugin';
+import { causalModuleOf, initEngine, trainByteLevelBpe } from '@class-it/runtime-tfjs';
+import gptPlugin from '@class-it/model-gpt/plugin';
+import { plugins as conversationalPlugins } from '@class-it/data-conversational';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const packages = path.resolve(here, '../..');
-const demo = path.resolve(packages, '../data/demo');
-const runtimeSource = path.join(packages, 'runtime-tfjs/src/index.ts');
-const pluginFiles = {
-  runtime: path.join(packages, 'runtime-tfjs/src/plugin.ts'),
-  gpt: path.join(packages, 'model-gpt/src/plugin.ts'),
-  conversational: path.join(packages, 'data-conversational/src/plugin.ts'),
-};
-const missing = [...Object.values(pluginFiles), runtimeSource, path.join(demo, 'conversational.jsonl')].filter((f) => !existsSync(f));
-if (missing.length) console.warn(`SKIPPED: instruct-resize test: not found: ${missing.join(', ')}`);
+const demo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../data/demo');
 
 async function registry(): Promise<PluginRegistry> {
   const reg = new PluginRegistry();
-  for (const d of builtinCurricula) reg.register(d, { packageName: '@class-it/core', packageVersion: '0.1.0' });
-  for (const [name, file] of Object.entries(pluginFiles)) {
-    const exported = (await import(pathToFileURL(file).href)).default as PluginDefinition | PluginDefinition[];
+  for (const d of builtinCurricula) reg.register(d, { packageName: '@class-it/instruct', packageVersion: '0.1.0' });
+  const plugins: Record<string, PluginDefinition | PluginDefinition[]> = {
+    '@class-it/runtime-tfjs': runtimePlugin, '@class-it/model-gpt': gptPlugin, '@class-it/data-conversational': conversationalPlugins,
+  };
+  for (const [name, exported] of Object.entries(plugins)) {
     for (const d of Array.isArray(exported) ? exported : [exported]) reg.register(d, { packageName: name, packageVersion: '0.1.0' });
   }
   return reg;
@@ -43,40 +39,39 @@ async function readJson(file: string): Promise<Record<string, any>> {
   return JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, any>;
 }
 
-describe.skipIf(missing.length > 0)('instruction tuning a checkpoint without role tokens', () => {
+describe('instruction tuning a checkpoint without role tokens', () => {
   it('template auto adds the role tokens (embeddings resized), uses the default template and trains', async () => {
     const reg = await registry();
-    const runtime = await import(pathToFileURL(runtimeSource).href);
-    await runtime.initEngine('wasm');
+    await initEngine('wasm');
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'it-resize-'));
-    const baseDir = path.join(dir, 'base');
+    const baseModelDir = path.join(dir, 'base');
 
     // A base checkpoint whose tokenizer lacks the role tokens.
     const lines = (await fs.readFile(path.join(demo, 'conversational.jsonl'), 'utf8')).split('\n').slice(0, 200);
-    const tokenizer = runtime.trainByteLevelBpe(lines, { vocabSize: 380, specialTokens: { eos: '<|endoftext|>' } });
+    const tokenizer = trainByteLevelBpe(lines, { vocabSize: 380, specialTokens: { eos: '<|endoftext|>' } });
     expect(missingSingleTokens(tokenizer, DEFAULT_TEMPLATE_TOKENS)).toEqual(DEFAULT_TEMPLATE_TOKENS);
     const arch = reg.get('architecture', 'gpt');
     const base = await arch.create({ preset: 'gpt-tiny', overrides: { n_layer: 1, n_embd: 32, n_head: 2 }, tokenizer, seed: 1 });
-    await base.save(baseDir);
+    await base.save(baseModelDir);
     base.dispose();
-    const baseVocab = (await readJson(path.join(baseDir, 'config.json'))).vocab_size as number;
+    const baseVocab = (await readJson(path.join(baseModelDir, 'config.json'))).vocab_size as number;
     expect(baseVocab).toBe(380);
 
     const logs: string[] = [];
     const outDir = path.join(dir, 'tuned');
+    const instruction = instructionTuningSchema.parse({
+      datasets: { conversational: { plugin: 'switchboard', settings: { path: 'conversational.jsonl' } } },
+      formatting: { template: 'auto' },
+      heldOut: { perDataset: 8 },
+      budget: { pretraining: { uniqueWords: 0, wordsSeen: 0 } },
+      trainer: { learningRate: 3e-3, batchSize: 8, sequenceLength: 64, maxSteps: 4, evalEverySteps: 4, checkpointEverySteps: 100 },
+    });
     const result = await runInstructionTuning(reg, {
-      baseDir,
+      baseModelDir,
       condition: { name: 'merged', curriculum: 'merged', settings: {} },
-      instruction: {
-        datasets: { conversational: { plugin: 'switchboard', settings: { path: 'conversational.jsonl' } } },
-        formatting: { template: 'auto' },
-        heldOut: { perDataset: 8 },
-        budget: { pretraining: { uniqueWords: 0, wordsSeen: 0 } },
-        trainer: { learningRate: 3e-3, batchSize: 8, sequenceLength: 64, maxSteps: 4, evalEverySteps: 4, checkpointEverySteps: 100 },
-      },
+      data: await InstructionData.load(reg, instruction, demo, (l) => logs.push(l)),
       seed: 2,
       outDir,
-      baseDirOfExperiment: demo,
       log: (l) => logs.push(l),
       backend: 'wasm',
     });
@@ -99,9 +94,9 @@ describe.skipIf(missing.length > 0)('instruction tuning a checkpoint without rol
     expect(DEFAULT_TEMPLATE_TOKENS.map((t) => tuned.tokenizer.tokenToId(t))).toEqual([baseVocab, baseVocab + 1, baseVocab + 2]);
 
     // Training moved the new rows away from their initial value (the mean of the base rows, up to ~1e-5).
-    const baseModel = await arch.load(baseDir);
-    const oldRows = runtime.causalModuleOf(baseModel).variables.get('transformer.wte.weight').dataSync() as Float32Array;
-    const newRows = runtime.causalModuleOf(tuned).variables.get('transformer.wte.weight').dataSync() as Float32Array;
+    const baseModel = await arch.load(baseModelDir);
+    const oldRows = causalModuleOf(baseModel).variables.get('transformer.wte.weight').dataSync() as Float32Array;
+    const newRows = causalModuleOf(tuned).variables.get('transformer.wte.weight').dataSync() as Float32Array;
     const width = 32;
     let moved = 0;
     for (let c = 0; c < width; c++) {
@@ -111,7 +106,7 @@ describe.skipIf(missing.length > 0)('instruction tuning a checkpoint without rol
     }
     expect(moved).toBeGreaterThan(1e-3);
     // the base checkpoint itself is untouched
-    expect((await readJson(path.join(baseDir, 'config.json'))).vocab_size).toBe(baseVocab);
+    expect((await readJson(path.join(baseModelDir, 'config.json'))).vocab_size).toBe(baseVocab);
     baseModel.dispose();
     tuned.dispose();
     await fs.rm(dir, { recursive: true, force: true });

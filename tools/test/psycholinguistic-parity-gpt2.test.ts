@@ -28,7 +28,7 @@ describe.skipIf(!python)('reading parity with the reference on a tiny GPT-2', ()
     const ref = runReference<Ref>(python!, modelDir, path.join(work, 'ref.json'), ['--reading', csv]);
     const model = await new GptArchitecture().load(modelDir);
     const outDir = path.join(work, 'out');
-    const result = await new ReadingEvaluator().evaluate(testContext({ task: 'reading', model, dataDir: work, outDir }));
+    const { result } = await new ReadingEvaluator().evaluate(testContext({ task: 'reading', model, dataDir: work, outDir }));
     const ours = (await readFile(path.join(outDir, 'prediction.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l.replace(/NaN/g, 'null')));
     expect(ours).toHaveLength(ROWS);
     ours.forEach((row, i) => {

@@ -14,7 +14,7 @@ import { GptArchitecture } from '@class-it/model-gpt';
 import { PluginRegistry, type TrainableModel } from '@class-it/core';
 // The runtime plugin's definition (it provides TOKENS.ClassifierTrainer), as discovery would load it.
 import tfjsRuntimePlugin from '@class-it/runtime-tfjs/plugin';
-import { SuperGlueEvaluator, superGluePlugin } from '@class-it/eval-superglue';
+import { SuperGlueEvaluator, superGluePlugin, type SuperGlueDetails } from '@class-it/eval-superglue';
 
 const tempDir = (prefix = 'superglue-') => fs.mkdtemp(path.join(os.tmpdir(), prefix));
 async function writeJsonl(file: string, rows: Array<Record<string, unknown>>): Promise<void> {
@@ -55,15 +55,15 @@ describe('fine-tuning gpt-tiny through the evaluator resolved by the plugin regi
     registry.register(superGluePlugin, { packageName: '@class-it/eval-superglue', packageVersion: '0.1.0' });
     registry.register(tfjsRuntimePlugin, { packageName: '@class-it/runtime-tfjs', packageVersion: '0.1.0' });
     const evaluator = registry.evaluatorFor('rte');
-    const result = await evaluator.evaluate({
+    const { result, details } = await evaluator.evaluate({
       task: 'rte', model, dataDir, outDir: out, fast: false, log: (l) => lines.push(l),
       settings: { epochs: 6, batchSize: 16, lr: 2e-3, pooling: 'last', maxLength: 64, saveModel: true },
     });
     expect(tf.memory().numTensors).toBe(tensorsBefore);
     expect(result.score, lines.join('\n')).toBeGreaterThanOrEqual(80); // chance is 50
-    const json = JSON.parse(await fs.readFile(path.join(out, 'results.json'), 'utf8'));
-    expect(json.tasks.rte.examplesPerSecond).toBeGreaterThan(0);
-    expect(json.tasks.rte.settings).toMatchObject({ pooling: 'last', paddingSide: 'right' });
+    const json = details as SuperGlueDetails;
+    expect(json.tasks.rte!.examplesPerSecond).toBeGreaterThan(0);
+    expect(json.tasks.rte!.settings).toMatchObject({ pooling: 'last', paddingSide: 'right' });
     const preds = JSON.parse(await fs.readFile(path.join(out, 'rte/predictions.json'), 'utf8'));
     expect(preds.rte.predictions).toHaveLength(64);
     const saved = await new GptArchitecture().load(path.join(out, 'rte/model'));
@@ -75,14 +75,14 @@ describe('fine-tuning gpt-tiny through the evaluator resolved by the plugin regi
   it('left padding with first-token pooling (the reference\'s causal workaround) trains and predicts', async () => {
     const out = await tempDir();
     const evaluator = new SuperGlueEvaluator(new TfjsClassifierTrainer());
-    const result = await evaluator.evaluate({
+    const { result, details } = await evaluator.evaluate({
       task: 'rte', model, dataDir, outDir: out, fast: false, log: () => {},
       settings: { epochs: 2, batchSize: 16, lr: 2e-3, paddingSide: 'left', maxLength: 64, maxTrainExamples: 64, maxValidExamples: 32 },
     });
     expect(Number.isFinite(result.score)).toBe(true);
-    const json = JSON.parse(await fs.readFile(path.join(out, 'results.json'), 'utf8'));
-    expect(json.tasks.rte.settings).toMatchObject({ pooling: 'first', paddingSide: 'left' });
-    expect(json.tasks.rte.epochs.every((e: { trainLoss: number }) => Number.isFinite(e.trainLoss))).toBe(true);
+    const json = details as SuperGlueDetails;
+    expect(json.tasks.rte!.settings).toMatchObject({ pooling: 'first', paddingSide: 'left' });
+    expect(json.tasks.rte!.epochs.every((e) => Number.isFinite(e.trainLoss))).toBe(true);
   });
 
   it('pooling at position 0 needs only the first token (the shortcut the trainer takes with right padding)', () => {
@@ -110,9 +110,8 @@ describe('fine-tuning gpt-tiny through the evaluator resolved by the plugin regi
     const out = await tempDir();
     // killed inside the epoch-2 callback: epoch 2 is in epochs.json but not in the trainer's state, so it is redone
     await expect(run(out, 'epoch 2/3 loss')).rejects.toThrow('killed');
-    await run(out);
-    const json = JSON.parse(await fs.readFile(path.join(out, 'results.json'), 'utf8'));
-    expect(json.tasks.rte.resumedFromEpoch).toBe(1);
+    const json = (await run(out)).details as SuperGlueDetails;
+    expect(json.tasks.rte!.resumedFromEpoch).toBe(1);
     const read = (dir: string, f: string) => fs.readFile(path.join(dir, 'rte', f), 'utf8');
     expect(await read(out, 'predictions.json')).toBe(await read(whole, 'predictions.json'));
     expect(await read(out, 'results.txt')).toBe(await read(whole, 'results.txt'));

@@ -102,7 +102,7 @@ describe('class-it pretrain (core) on the tfjs runtime', () => {
     await fs.writeFile(corpus, corpusLines(200).join('\n') + '\n');
     const registry = await makeRegistry();
     const options = {
-      corpus: [corpus], preset: 'gpt-tiny', vocabSize: 280, seed: 5, backend: 'wasm', batchSize: 4, sequenceLength: 32,
+      corpus: [corpus], preset: 'gpt-tiny', vocabSize: 300, seed: 5, backend: 'wasm', batchSize: 4, sequenceLength: 32,
       maxSteps: 12, overrides: { n_layer: 1, n_embd: 32, n_head: 2 }, log: () => undefined,
     };
     const whole = await pretrain(registry, { ...options, out: path.join(dir, 'whole') });

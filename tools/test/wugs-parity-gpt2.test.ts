@@ -24,7 +24,7 @@ describe.skipIf(!python)('WUG-adj parity with the reference on a tiny GPT-2', ()
     const ref = runReference<Ref>(python!, modelDir, path.join(work, 'ref.json'), ['--wug', file, '--wug-uid', 'wug_adj']);
     const model = await new GptArchitecture().load(modelDir);
     const outDir = path.join(work, 'out');
-    const result = await new WugEvaluator().evaluate(testContext({ task: 'wug_adj', model, dataDir: wugDir!, outDir }));
+    const { result } = await new WugEvaluator().evaluate(testContext({ task: 'wug_adj', model, dataDir: wugDir!, outDir }));
     const ours = JSON.parse(await readFile(path.join(outDir, 'predictions.json'), 'utf8')).wug_adj.predictions as Array<{ id: string; pred: string; prob: number }>;
     const theirs = ref.wug.predictions.wug_adj.predictions;
     expect(ours.map((p) => [p.id, p.pred])).toEqual(theirs.map((p) => [p.id, p.pred]));

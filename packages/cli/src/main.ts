@@ -1,8 +1,16 @@
 #!/usr/bin/env node
-/** Entry point of the `class-it` binary: run the program, turn errors into a message and a non-zero exit. */
+/** Entry point of the `class-it` binary: run the program; an error is one line on stderr and exit code 1. */
 import 'reflect-metadata';
 import { buildProgram } from './program.js';
-import { ClassItError } from '@class-it/core';
+import { errorMessage } from './error-message.js';
+
+const fail = (err: unknown): never => {
+  console.error(errorMessage(err, process.argv.includes('--verbose')));
+  process.exit(1);
+};
+// An error that escapes the command's promise chain (a stray callback or promise) gets the same one line.
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
 
 const program = buildProgram();
 program.exitOverride((err) => {
@@ -12,11 +20,5 @@ program.exitOverride((err) => {
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  const verbose = process.argv.includes('--verbose');
-  if (err instanceof ClassItError && !verbose) {
-    console.error(`class-it: ${err.message}`);
-  } else {
-    console.error(`class-it: ${(err as Error)?.stack ?? String(err)}`);
-  }
-  process.exit(1);
+  fail(err);
 }

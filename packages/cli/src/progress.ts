@@ -1,12 +1,12 @@
 /**
- * A progress bar on stderr, drawn only when stderr is a TTY (CI logs stay clean); otherwise silent, except
- * an optional line every `logEverySeconds`.
+ * A progress bar on stderr, drawn only when stderr is a TTY (CI logs stay clean); otherwise a plain progress line
+ * every `logEverySeconds` (default 15). Log lines go through `log()`, which prints them above the bar.
  */
 export interface ProgressOptions {
   label: string;
   total: number;
   stream?: NodeJS.WriteStream;
-  /** When not a TTY, print a plain progress line at most this often (0 = never). */
+  /** When not a TTY, print a plain progress line at most this often (0 = never; default 15). */
   logEverySeconds?: number;
 }
 
@@ -18,6 +18,8 @@ export class ProgressBar {
   private readonly stream: NodeJS.WriteStream;
   private readonly tty: boolean;
   private note = '';
+  /** The bar is on the screen (a TTY line without its newline yet). */
+  private drawn = false;
 
   private total: number;
 
@@ -36,14 +38,22 @@ export class ProgressBar {
       if (now - this.lastDraw < 100 && done < this.total) return;
       this.lastDraw = now;
       this.stream.write(`\r${this.render()}\x1b[K`);
-    } else if (this.options.logEverySeconds && now - this.lastLog >= this.options.logEverySeconds * 1000) {
+      this.drawn = true;
+    } else if ((this.options.logEverySeconds ?? 15) > 0 && now - this.lastLog >= (this.options.logEverySeconds ?? 15) * 1000) {
       this.lastLog = now;
       this.stream.write(this.render() + '\n');
     }
   }
 
+  /** A log line: on a TTY the bar is cleared, the line printed, and the bar drawn again below it. */
+  log(line: string): void {
+    if (this.tty && this.drawn) this.stream.write(`\r\x1b[K${line}\n${this.render()}\x1b[K`);
+    else this.stream.write(`${line}\n`);
+  }
+
   finish(): void {
     if (this.tty) this.stream.write(`\r${this.render()}\x1b[K\n`);
+    this.drawn = false;
   }
 
   render(): string {

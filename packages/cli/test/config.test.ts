@@ -24,7 +24,11 @@ describe('experiment files', () => {
   it('accepts a valid file and fills defaults', () => {
     const { value } = parseConfigText(good, 'demo.yaml', experimentSchema);
     expect(value.backend).toBe('auto');
-    expect(value.models[0]!.pretrain!.vocabSize).toBe(2000);
+    // Pretraining defaults are those of `class-it pretrain` (pretrain/settings.ts): vocabulary and sequence length
+    // come from the preset when not given; the optimizer's are pretraining's own.
+    expect(value.models[0]!.pretrain!.vocabSize).toBeUndefined();
+    expect(value.models[0]!.pretrain!.sequenceLength).toBeUndefined();
+    expect(value.models[0]!.pretrain).toMatchObject({ architecture: 'gpt', epochs: 1, batchSize: 16, learningRate: 1e-3, weightDecay: 0.1, beta2: 0.95, warmupFraction: 0.02 });
     expect(value.evaluation.zeroShot[0]!.fast).toBe(true);
   });
 

@@ -2,56 +2,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import { existsSync, promises as fs } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { PluginRegistry } from '@class-it/core';
-import { definePlugin } from '@class-it/core';
-import { builtinCurricula } from '@class-it/instruct';
-import { RowDataset, classItRowToExample } from '@class-it/data-sources';
-import { instructionTuningSchema, runInstructionTuning, planInstructionData, type InstructionTuneArgs } from '../src/instruct/index.js';
-import { DEFAULT_TEMPLATE_TOKENS } from '@class-it/instruct';
-import { writeLedger, DEFAULT_WORD_BUDGET, readLedger } from '@class-it/instruct';
+import { describe, expect, it, vi } from 'vitest';
+import type { PluginRegistry } from '@class-it/core';
+import { InstructionData, instructionTuningSchema, runInstructionTuning, planStages, type InstructionTuneArgs } from '../src/instruct/index.js';
+import { DEFAULT_TEMPLATE_TOKENS, DEFAULT_WORD_BUDGET, readLedger, writeLedger } from '@class-it/instruct';
+import { pretrainingWords } from '../src/instruct/job.js';
 import { ConfigError } from '@class-it/core';
-import type { Runtime } from '@class-it/core';
-import type { ModelArchitecture, TrainableModel } from '@class-it/core';
-import type { TrainerSettings, TrainingStageData, TrainingContext } from '@class-it/core';
-import { CharTokenizer } from '@class-it/tokenizers/testing';
-
-const demo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../data/demo');
-
-function setup(options: { roleTokens?: boolean } = {}) {
-  const calls: Array<{ stages: TrainingStageData[]; settings: TrainerSettings; context: TrainingContext }> = [];
-  const tokenizer = new CharTokenizer({ bos: '<s>', eos: '</s>', additional: options.roleTokens === false ? [] : DEFAULT_TEMPLATE_TOKENS });
-  const model = { architecture: 'gpt', config: {}, hiddenSize: 4, tokenizer, disposed: 0, dispose() { model.disposed++; } } as unknown as TrainableModel & { disposed: number };
-  const runtime: Runtime = {
-    name: 'fake', init: async (b) => b, backend: () => 'fake', classifierTrainer: () => { throw new Error('unused'); },
-    loadTokenizer: async () => tokenizer, trainTokenizer: async () => tokenizer,
-    trainer: () => ({
-      train: async (_m, stages, settings, context) => {
-        calls.push({ stages, settings, context });
-        const finalDir = path.join(context.outDir, 'final');
-        await fs.mkdir(finalDir, { recursive: true });
-        await fs.writeFile(path.join(finalDir, 'tokenizer_config.json'), JSON.stringify({ model_max_length: 64 }));
-        const words = stages.reduce((n, s) => n + s.epochs * s.sequences.reduce((a, q) => a + q.words, 0), 0);
-        return { steps: 1, tokens: 1, wordsSeen: context.wordsSeenBefore + words, finalLoss: 1, tokensPerSecond: 1, backend: 'fake', finalDir, milestoneDirs: [], resumedFromStep: 0 };
-      },
-    }),
-  };
-  const architecture: ModelArchitecture = { name: 'gpt', modelTypes: ['gpt2'], presets: {}, parameterCount: () => 1, create: async () => model, load: async () => model };
-  const registry = new PluginRegistry();
-  for (const d of builtinCurricula) registry.register(d, { packageName: 'core', packageVersion: '0.1.0' });
-  registry.register(definePlugin({ kind: 'runtime', name: 'fake', description: '', useFactory: () => runtime }), { packageName: 'fake', packageVersion: '0' });
-  registry.register(definePlugin({ kind: 'architecture', name: 'gpt', description: '', useFactory: () => architecture }), { packageName: 'fake', packageVersion: '0' });
-  registry.register(definePlugin({ kind: 'dataset', name: 'class-it-rows', description: '', useFactory: () => new RowDataset({ name: 'class-it-rows', description: '', toExamples: classItRowToExample }) }), { packageName: 'fake', packageVersion: '0' });
-  return { registry, calls, model };
-}
-
-async function baseCheckpoint(ledger?: { uniqueWords: number; wordsSeen: number }): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'base-'));
-  await fs.writeFile(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'gpt2' }));
-  if (ledger) await writeLedger(dir, [{ name: 'pretraining', ...ledger }], DEFAULT_WORD_BUDGET);
-  return dir;
-}
+import { baseCheckpoint, demo, setup } from './fake-stack.js';
 
 const instruction = (extra: Record<string, unknown> = {}) => ({
   datasets: {
@@ -63,15 +20,19 @@ const instruction = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-async function args(curriculum: string, settings: Record<string, unknown>, extra: Partial<InstructTuneArgsLike> = {}): Promise<InstructionTuneArgs> {
+/** The instruction data of an experiment run (the `instruction` section parsed, datasets loaded and split). */
+async function loadData(registry: PluginRegistry, section: Record<string, unknown> = instruction()): Promise<InstructionData> {
+  return InstructionData.load(registry, instructionTuningSchema.parse(section), demo, () => {});
+}
+
+async function args(registry: PluginRegistry, curriculum: string, settings: Record<string, unknown>, extra: { baseModelDir?: string; data?: InstructionData } = {}): Promise<InstructionTuneArgs> {
   return {
-    baseDir: extra.baseDir ?? (await baseCheckpoint({ uniqueWords: 1000, wordsSeen: 5000 })),
+    baseModelDir: extra.baseModelDir ?? (await baseCheckpoint({ uniqueWords: 1000, wordsSeen: 5000 })),
     condition: { name: curriculum, curriculum, settings },
-    instruction: extra.instruction ?? instruction(),
-    seed: 5, outDir: await fs.mkdtemp(path.join(os.tmpdir(), 'it-')), baseDirOfExperiment: demo, log: () => {},
+    data: extra.data ?? (await loadData(registry)),
+    seed: 5, outDir: await fs.mkdtemp(path.join(os.tmpdir(), 'it-')), log: () => {},
   };
 }
-type InstructTuneArgsLike = { baseDir: string; instruction: Record<string, unknown> };
 
 describe('instruction-tuning schema', () => {
   it('fills defaults for everything but the datasets', () => {
@@ -89,7 +50,7 @@ describe('instruction-tuning schema', () => {
 describe('instruction-tuning job', () => {
   it('sequential: trains stages in order on reply-only sequences, holds out data, counts words, writes the ledger', async () => {
     const { registry, calls, model } = setup();
-    const a = await args('sequential', { order: ['qa', 'conversational'], epochs: { qa: 2 }, schedule: 'reset' });
+    const a = await args(registry, 'sequential', { order: ['qa', 'conversational'], epochs: { qa: 2 }, schedule: 'reset' });
     const result = await runInstructionTuning(registry, a);
     expect(calls).toHaveLength(1);
     const { stages, settings, context } = calls[0]!;
@@ -103,6 +64,9 @@ describe('instruction-tuning job', () => {
     expect(context.evalSequences).toHaveLength(20);
     expect(context.wordsSeenBefore).toBe(5000);
     expect(settings.seed).toBe(5);
+    // Every epoch after a stage's first reshuffled (seeded, stage-local, by the trainer); the optimizer kept by default.
+    expect(settings).toMatchObject({ reshuffleEpochs: true, optimizerBetweenStages: 'keep' });
+    expect(settings).not.toHaveProperty('optimizer');
     expect(settings.milestoneWords[0]).toBe(1_000_000);
     expect(model.disposed).toBe(1);
     // Ledger: pretraining + this run; unique counts each example once, seen counts the 2 epochs of qa.
@@ -122,27 +86,71 @@ describe('instruction-tuning job', () => {
     const runs = [];
     for (let i = 0; i < 2; i++) {
       const { registry } = setup();
-      runs.push(await planInstructionData(registry, await args('merged', {})));
+      const data = await loadData(registry);
+      runs.push({ data, stages: planStages(registry, data, { name: 'merged', curriculum: 'merged', settings: {} }, 5) });
     }
     const key = (e: unknown) => JSON.stringify(e);
     expect(runs[0]!.stages[0]!.examples.map(key)).toEqual(runs[1]!.stages[0]!.examples.map(key));
-    const held = new Set(Object.values(runs[0]!.heldOut).flat().map(key));
+    const held = new Set(Object.values(runs[0]!.data.heldOut).flat().map(key));
     expect(held.size).toBe(20);
     expect(runs[0]!.stages[0]!.examples.filter((e) => held.has(key(e)))).toHaveLength(0);
     expect(runs[0]!.stages[0]!.examples).toHaveLength(140);
   });
 
+  it('cells sharing one InstructionData tokenise each example once, and train on what a fresh load gives', async () => {
+    const { registry, calls, tokenizer } = setup();
+    const data = await loadData(registry);
+    const examples = Object.values(data.train).flat().length + Object.values(data.heldOut).flat().length;
+    expect(examples).toBe(160);
+    const encode = vi.spyOn(tokenizer, 'encode');
+    const base = await baseCheckpoint({ uniqueWords: 1000, wordsSeen: 5000 });
+    const cells = [['merged', {}], ['sequential', { order: ['qa', 'conversational'] }], ['merged', {}]] as const;
+    const results = [];
+    for (const [curriculum, settings] of cells) results.push(await runInstructionTuning(registry, await args(registry, curriculum, settings, { baseModelDir: base, data })));
+    // Once per example over the three cells, not once per cell (the template choice also encodes each role token).
+    expect(encode.mock.calls.filter(([text]) => !DEFAULT_TEMPLATE_TOKENS.includes(text))).toHaveLength(examples);
+    // Statistics are each cell's own, although the formatter (and its counters) is shared.
+    for (const r of results) expect(r.formatStats).toMatchObject({ examples: 140, sequences: 140 });
+    // The same sequences as a cell that loads and tokenises everything itself.
+    const fresh = setup();
+    await runInstructionTuning(fresh.registry, await args(fresh.registry, 'sequential', { order: ['qa', 'conversational'] }, { baseModelDir: base }));
+    expect(fresh.calls[0]!.stages).toEqual(calls[1]!.stages);
+    expect(fresh.calls[0]!.context.evalSequences).toEqual(calls[1]!.context.evalSequences);
+  });
+
   it('baseline trains nothing and returns the base checkpoint', async () => {
     const { registry, calls } = setup();
-    const a = await args('baseline', {});
-    expect((await runInstructionTuning(registry, a)).modelDir).toBe(a.baseDir);
+    const a = await args(registry, 'baseline', {});
+    expect((await runInstructionTuning(registry, a)).modelDir).toBe(a.baseModelDir);
     expect(calls).toHaveLength(0);
+  });
+
+  it('optimizer: reset reaches the trainer', async () => {
+    const { registry, calls } = setup();
+    const a = await args(registry, 'sequential', { order: ['qa', 'conversational'] }, { data: await loadData(registry, instruction({ trainer: { sequenceLength: 512, optimizer: 'reset' } })) });
+    await runInstructionTuning(registry, a);
+    expect(calls[0]!.settings.optimizerBetweenStages).toBe('reset');
+  });
+
+  it('from a chck_{N}M milestone, reads its own ledger, never the whole run\'s ../pretrain.json', async () => {
+    const run = await fs.mkdtemp(path.join(os.tmpdir(), 'pretrain-run-'));
+    await fs.writeFile(path.join(run, 'pretrain.json'), JSON.stringify({ corpusWords: 90_000_000, summary: { wordsSeen: 720_000_000 } }));
+    const milestone = path.join(run, 'chck_10M');
+    await fs.mkdir(milestone);
+    await fs.writeFile(path.join(milestone, 'config.json'), JSON.stringify({ model_type: 'gpt2' }));
+    await expect(pretrainingWords(milestone, undefined, () => {})).rejects.toThrow(/milestone checkpoint without its own words ledger/);
+    await writeLedger(milestone, [{ name: 'pretraining', uniqueWords: 10_000_000, wordsSeen: 10_000_000 }], DEFAULT_WORD_BUDGET);
+    expect(await pretrainingWords(milestone, undefined, () => {})).toEqual([{ name: 'pretraining', uniqueWords: 10_000_000, wordsSeen: 10_000_000 }]);
+    // The final model (not a milestone) still falls back to ../pretrain.json.
+    const final = path.join(run, 'final');
+    await fs.mkdir(final);
+    expect(await pretrainingWords(final, undefined, () => {})).toEqual([{ name: 'pretraining', uniqueWords: 90_000_000, wordsSeen: 720_000_000 }]);
   });
 
   it('refuses a run over the word budget before training', async () => {
     const { registry, calls } = setup();
     const base = await baseCheckpoint({ uniqueWords: 99_999_000, wordsSeen: 999_999_000 });
-    const a = await args('merged', { epochs: 1 }, { baseDir: base });
+    const a = await args(registry, 'merged', { epochs: 1 }, { baseModelDir: base });
     await expect(runInstructionTuning(registry, a)).rejects.toThrow(ConfigError);
     await expect(runInstructionTuning(registry, a)).rejects.toThrow(/word budget exceeded/);
     expect(calls).toHaveLength(0);
@@ -150,22 +158,22 @@ describe('instruction-tuning job', () => {
 
   it('falls back to the plain template when the tokenizer has no role tokens (auto), and refuses with default', async () => {
     const { registry, calls } = setup({ roleTokens: false });
-    await runInstructionTuning(registry, await args('merged', {}));
+    await runInstructionTuning(registry, await args(registry, 'merged', {}));
     expect(calls[0]!.stages[0]!.sequences.length).toBe(140);
     const { registry: r2 } = setup({ roleTokens: false });
-    await expect(runInstructionTuning(r2, await args('merged', {}, { instruction: instruction({ formatting: { template: 'default' } }) })))
+    await expect(runInstructionTuning(r2, await args(r2, 'merged', {}, { data: await loadData(r2, instruction({ formatting: { template: 'default' } })) })))
       .rejects.toThrow(/needs the role tokens <\|system\|> <\|user\|> <\|assistant\|>/);
   });
 
   it('lossOn: all weights the prompt too; unknown plugins and datasets are config errors', async () => {
     const { registry, calls } = setup();
-    await runInstructionTuning(registry, await args('hybrid', { stages: [{ weights: { conversational: 4, qa: 1 } }, { weights: { conversational: 1, qa: 4 } }] },
-      { instruction: instruction({ formatting: { lossOn: 'all' } }) }));
+    await runInstructionTuning(registry, await args(registry, 'hybrid', { stages: [{ weights: { conversational: 4, qa: 1 } }, { weights: { conversational: 1, qa: 4 } }] },
+      { data: await loadData(registry, instruction({ formatting: { lossOn: 'all' } })) }));
     const q = calls[0]!.stages[0]!.sequences[0]!;
     expect(q.lossWeights.slice(1).every((w) => w === 1)).toBe(true);
     expect(calls[0]!.stages.map((s) => s.name)).toEqual(['stage1', 'stage2']);
-    await expect(runInstructionTuning(registry, await args('merged', {}, { instruction: { datasets: { x: { plugin: 'nope' } } } }))).rejects.toThrow(/unknown dataset plugin 'nope'/);
-    await expect(runInstructionTuning(registry, await args('sequential', { order: ['wiki'] }))).rejects.toThrow(/'wiki', which is not configured/);
+    await expect(loadData(registry, { datasets: { x: { plugin: 'nope' } } })).rejects.toThrow(/unknown dataset plugin 'nope'/);
+    await expect(runInstructionTuning(registry, await args(registry, 'sequential', { order: ['wiki'] }))).rejects.toThrow(/'wiki', which is not configured/);
     expect(existsSync(demo)).toBe(true);
   });
 });

@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { Command } from 'commander';
 import { PluginRegistry } from '@class-it/core';
 import { definePlugin } from '@class-it/core';
-import { registerPretrain } from '../src/commands/pretrain.js';
+import { registerPretrain, pretrainSettingsFromFlags } from '../src/commands/pretrain.js';
 import { pretrain } from '../src/pretrain/pretrain.js';
 import type { Runtime } from '@class-it/core';
 import type { Tokenizer } from '@class-it/core';
@@ -72,16 +72,18 @@ async function corpus(): Promise<{ dir: string; file: string; words: number; uni
   const file = path.join(dir, 'corpus.train');
   await fs.writeFile(file, lines.join('\n') + '\n');
   const count = (l: string) => l.split(/\s+/).filter(Boolean).length;
-  return { dir, file, words: lines.reduce((a, l) => a + count(l), 0), uniqueWords: [...new Set(lines)].reduce((a, l) => a + count(l), 0) };
+  // The BabyLM rule: the corpus's size is all of its words, repeated lines included (so unique = all words).
+  const words = lines.reduce((a, l) => a + count(l), 0);
+  return { dir, file, words, uniqueWords: words };
 }
 
 describe('class-it pretrain', () => {
   it('parses its options, trains a tokenizer once, and hands the trainer ordered sequences', async () => {
     const { registry, calls, trainTokenizer } = fakes();
     const { dir, file, words, uniqueWords } = await corpus();
-    expect(uniqueWords).toBeLessThan(words); // repeated lines count once as training data
+    expect(uniqueWords).toBe(words); // repeated lines count again: a corpus's size is all of its words (BabyLM)
     const program = new Command().exitOverride();
-    registerPretrain(program, { pluginPaths: [], getRegistry: async () => registry });
+    registerPretrain(program, { pluginPaths: [], getRegistry: async () => registry, getManifests: async () => [] });
     const out = path.join(dir, 'run');
     const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     const err = vi.spyOn(console, 'error').mockImplementation(() => undefined);
@@ -128,7 +130,55 @@ describe('class-it pretrain', () => {
     await expect(pretrain(r2, { ...base, preset: 'tiny', epochs: 3, budget: { maxUniqueWords: 1e6, maxWordsSeen: 500 } })).rejects.toThrow(/word budget exceeded: .* words seen > 500/);
     expect(calls.length).toBe(0);
     const program = new Command().exitOverride();
-    registerPretrain(program, { pluginPaths: [], getRegistry: async () => registry });
-    await expect(program.parseAsync(['node', 'class-it', 'pretrain', '--corpus', file, '--preset', 'tiny', '--out', dir, '--lr', 'fast'])).rejects.toThrow(/--lr must be a positive number, got 'fast'/);
+    registerPretrain(program, { pluginPaths: [], getRegistry: async () => registry, getManifests: async () => [] });
+    await expect(program.parseAsync(['node', 'class-it', 'pretrain', '--corpus', file, '--preset', 'tiny', '--out', dir, '--lr', 'fast'])).rejects.toThrow(/--lr must be a number, got 'fast'/);
+    await expect(program.parseAsync(['node', 'class-it', 'pretrain', '--corpus', file, '--preset', 'tiny', '--out', dir, '--weight-decay', '-1'])).rejects.toThrow(/--weight-decay: .*>=0 \(got -1\)/);
+    await expect(program.parseAsync(['node', 'class-it', 'pretrain', '--corpus', file, '--preset', 'tiny', '--out', dir, '--batch-size', '2.5'])).rejects.toThrow(/--batch-size: .*expected int.*\(got 2.5\)/);
+  });
+
+  it('honours maxSteps and every optimizer setting, and rejects settings it does not know (nothing is overridden silently)', async () => {
+    const { registry, calls } = fakes();
+    const { dir, file } = await corpus();
+    const settings = { maxSteps: 2, weightDecay: 0.05, beta1: 0.8, beta2: 0.99, epsilon: 1e-6, gradClip: 0.5, warmupFraction: 0.1, minLearningRateRatio: 0.2,
+      dropout: 0.1, checkpointEverySteps: 7, evalEverySteps: 3, gradAccumulation: 2 };
+    await pretrain(registry, { corpus: [file], preset: 'tiny', out: path.join(dir, 'a'), log: () => undefined, ...settings });
+    expect(calls[0]!.settings).toMatchObject(settings);
+    // Without them: today's defaults (pretraining's own optimizer; intervals from the number of steps).
+    await pretrain(registry, { corpus: [file], preset: 'tiny', out: path.join(dir, 'b'), log: () => undefined, epochs: 3, maxSteps: 8 });
+    expect(calls[1]!.settings).toMatchObject({ maxSteps: 8, learningRate: 1e-3, minLearningRateRatio: 0.1, warmupFraction: 0.02, weightDecay: 0.1,
+      beta1: 0.9, beta2: 0.95, epsilon: 1e-8, gradClip: 1, checkpointEverySteps: 2, evalEverySteps: 1, batchSize: 16, gradAccumulation: 1 });
+    expect(calls[1]!.settings).not.toHaveProperty('dropout');
+    // The old escape hatch `trainer: {...}` had its maxSteps overwritten; it is now refused.
+    await expect(pretrain(registry, { corpus: [file], preset: 'tiny', out: path.join(dir, 'c'), log: () => undefined, trainer: { maxSteps: 3 } } as never))
+      .rejects.toThrow(/Unrecognized key: "trainer"/);
+    expect(calls).toHaveLength(2);
+  });
+
+  it('the flags of class-it pretrain and an experiment\'s pretrain: section are one schema: same tokenizer, same training', async () => {
+    const { defaultSteps } = await import('../src/run/steps.js');
+    const { experimentSchema, parseConfigText } = await import('../src/index.js');
+    const { registry, calls, trainTokenizer } = fakes();
+    const { dir, file } = await corpus();
+    // Only the required fields, so every default applies.
+    const yaml = `name: x\nmodels: [{ name: m, pretrain: { corpus: [${path.basename(file)}], preset: tiny } }]\n` +
+      'conditions: [{ name: baseline, curriculum: baseline }]\nevaluation: { dataDir: . }\n';
+    const fromYaml = parseConfigText(yaml, path.join(dir, 'exp.yaml'), experimentSchema).value.models[0]!.pretrain!;
+    const fromFlags = pretrainSettingsFromFlags({ corpus: [path.basename(file)], preset: 'tiny' });
+    expect(fromFlags).toEqual(fromYaml);
+
+    const program = new Command().exitOverride();
+    registerPretrain(program, { pluginPaths: [], getRegistry: async () => registry, getManifests: async () => [] });
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const err = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    await program.parseAsync(['node', 'class-it', 'pretrain', '--corpus', file, '--preset', 'tiny', '--out', path.join(dir, 'cli'), '--seed', '3']);
+    log.mockRestore();
+    err.mockRestore();
+    await defaultSteps.pretrain(registry, { model: 'm', settings: fromYaml, outDir: path.join(dir, 'run'), seed: 3, experimentDir: dir, backend: 'auto', log: () => undefined });
+    expect(trainTokenizer).toHaveBeenCalledTimes(2);
+    expect(trainTokenizer.mock.calls[0]![1]).toEqual(trainTokenizer.mock.calls[1]![1]);
+    expect(trainTokenizer.mock.calls[0]![1]).toMatchObject({ vocabSize: 64 }); // the preset's, both ways
+    expect(calls[0]!.settings).toEqual(calls[1]!.settings);
+    expect(calls[0]!.settings.sequenceLength).toBe(16); // the context length, both ways
+    expect(calls[0]!.stages[0]!.sequences.map((s) => s.ids)).toEqual(calls[1]!.stages[0]!.sequences.map((s) => s.ids));
   });
 });

@@ -1,8 +1,14 @@
 import os from 'node:os';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { readParquetRows } from '@class-it/data-sources';
 import { buildPretrainingSequences, globToRegExp, holdOut, readCorpusLines, resolveCorpusFiles } from '../src/pretrain/index.js';
+import { capCorpusWords, loadCorpus } from '../src/pretrain/corpus.js';
 import { seededShuffle } from '@class-it/core';
 import { countWords } from '@class-it/instruct';
 import type { Tokenizer } from '@class-it/core';
@@ -71,5 +77,50 @@ describe('pretraining sequences', () => {
     expect(a.evaluation.map((s) => s.ids[0])).toEqual(b.evaluation.map((s) => s.ids[0]));
     expect(seededShuffle([1, 2, 3, 4, 5, 6], 3)).toEqual(seededShuffle([1, 2, 3, 4, 5, 6], 3));
     expect(seededShuffle([1, 2, 3, 4, 5, 6], 3)).not.toEqual([1, 2, 3, 4, 5, 6]);
+  });
+});
+
+describe('remote corpus and maxWords', () => {
+  it('capCorpusWords keeps the first lines up to the cap, deterministically', () => {
+    const lines = ['a b c', 'd e', 'f g h i', 'j'];
+    expect(capCorpusWords(lines, 5)).toEqual(['a b c', 'd e']);
+    expect(capCorpusWords(lines, 9)).toEqual(['a b c', 'd e', 'f g h i']);
+    expect(capCorpusWords(lines, undefined)).toBe(lines);
+  });
+
+  it('an hf:// corpus is downloaded through the cache (text column, one line per line) and read offline afterwards', async () => {
+    const parquetFile = path.join(__dirname, '..', '..', '..', 'data', 'demo', 'conversational.parquet');
+    const body = readFileSync(parquetFile);
+    const sha = createHash('sha256').update(body).digest('hex');
+    const server = createServer((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      if (url.pathname === '/api/datasets/org/corpus/tree/main/strict') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify([
+          { type: 'file', path: 'strict/train/0000.parquet', size: 134, lfs: { oid: sha, size: body.length } },
+        ]));
+      } else if (url.pathname === '/datasets/org/corpus/resolve/main/strict/train/0000.parquet') {
+        res.writeHead(200, { 'content-length': body.length }).end(body);
+      } else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const before = process.env.HF_ENDPOINT;
+    process.env.HF_ENDPOINT = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'corpus-cache-'));
+      const expected: string[] = [];
+      for await (const row of readParquetRows(parquetFile, { columns: ['text'] })) {
+        for (const l of String(row.value.text).split('\n')) if (l.trim() !== '') expected.push(l.replace(/\s+$/, ''));
+      }
+      const online = await loadCorpus(['hf://datasets/org/corpus/strict'], { cacheDir });
+      expect(online.lines).toEqual(expected);
+      expect(online.lines.length).toBeGreaterThan(0);
+      server.close();
+      const offline = await loadCorpus(['hf://datasets/org/corpus/strict'], { cacheDir, offline: true });
+      expect(offline.lines).toEqual(expected);
+    } finally {
+      if (before === undefined) delete process.env.HF_ENDPOINT;
+      else process.env.HF_ENDPOINT = before;
+      server.close();
+    }
   });
 });

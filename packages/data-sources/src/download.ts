@@ -9,8 +9,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { ClassItError, DataError } from '@class-it/core';
-import { writeJsonAtomic } from '@class-it/core';
+import { ClassItError, DataError, readJsonIfExists, writeJsonAtomic } from '@class-it/core';
 
 export interface DownloadOptions {
   url: string;
@@ -51,12 +50,12 @@ function httpGet(url: string, headers: Record<string, string>, redirects = 5): P
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const get = target.protocol === 'https:' ? https.get : target.protocol === 'http:' ? http.get : undefined;
-    if (!get) return reject(new ClassItError(`unsupported URL scheme in ${url}`));
+    if (!get) return reject(new DataError(`unsupported URL scheme (only http and https)`, { file: url }));
     const req = get(target, { headers }, (res) => {
       const location = res.headers.location;
       if (res.statusCode && res.statusCode >= 300 && res.statusCode < 400 && location) {
         res.resume();
-        if (redirects === 0) return reject(new ClassItError(`too many redirects fetching ${url}`));
+        if (redirects === 0) return reject(new DataError('download failed: too many redirects', { file: url }));
         const next = new URL(location, target);
         const { Authorization: _auth, ...rest } = headers;
         resolve(httpGet(next.href, next.origin === target.origin ? headers : rest, redirects - 1));
@@ -104,15 +103,17 @@ export function metaPath(target: string): string {
   return `${target}.meta.json`;
 }
 
-/** The sidecar of a finished download, if the file and its sidecar are both there and agree on the size. */
+/**
+ * The sidecar of a finished download, if the file and its sidecar are both there and agree on the size. An
+ * unreadable sidecar counts as none (the file is fetched again): the cache repairs itself.
+ */
 export async function readDownloadMeta(target: string): Promise<DownloadMeta | undefined> {
-  try {
-    const meta = JSON.parse(await fs.readFile(metaPath(target), 'utf8')) as DownloadMeta;
-    const stat = await fs.stat(target);
-    return stat.size === meta.size ? meta : undefined;
-  } catch {
-    return undefined;
-  }
+  const meta = await readJsonIfExists<DownloadMeta>(metaPath(target)).catch((err: unknown) => {
+    if (err instanceof DataError) return undefined;
+    throw err;
+  });
+  if (meta === undefined || meta === null || typeof meta.size !== 'number') return undefined;
+  return (await fileSize(target)) === meta.size ? meta : undefined;
 }
 
 function normaliseEtag(raw: string | null): string | undefined {
@@ -139,15 +140,12 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
     throw new ClassItError(`sha256 for ${url} must be 64 hex digits, got '${options.sha256}'`);
   }
 
-  // A partial file from an earlier run of the same URL is resumed; one from another URL is discarded.
+  // A partial file from an earlier run of the same URL is resumed; one from another URL (or without a readable
+  // record of its URL) is discarded.
   let etag: string | undefined;
-  try {
-    const info = JSON.parse(await fs.readFile(partialInfo, 'utf8')) as { url: string; etag?: string };
-    if (info.url === url) etag = info.etag;
-    else await fs.rm(partial, { force: true });
-  } catch {
-    await fs.rm(partial, { force: true });
-  }
+  const info = await readJsonIfExists<{ url?: unknown; etag?: string }>(partialInfo).catch(() => undefined);
+  if (info?.url === url) etag = info.etag;
+  else await fs.rm(partial, { force: true });
 
   let resumedBytes = 0;
   let attempts = 0;
@@ -165,6 +163,7 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
     try {
       response = await httpGet(url, headers);
     } catch (err) {
+      if (err instanceof DataError) throw err; // not a network failure: a retry would not help
       lastError = err;
       log(`download ${url}: ${(err as Error).message}; retrying (${attempts}/${maxAttempts})`);
       continue;
@@ -175,13 +174,13 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
       response.resume();
     } else if (status !== 200 && status !== 206) {
       response.resume();
-      const message = `HTTP ${status} ${response.statusMessage ?? ''} for ${url}`;
+      const message = `HTTP ${status} ${response.statusMessage ?? ''}`.trim();
       if (status >= 500 || status === 408 || status === 429) {
-        lastError = new ClassItError(message);
-        log(`download: ${message}; retrying (${attempts}/${maxAttempts})`);
+        lastError = new Error(message);
+        log(`download ${url}: ${message}; retrying (${attempts}/${maxAttempts})`);
         continue;
       }
-      throw new ClassItError(message + (status === 401 || status === 403 ? ' (a gated or private file? set HF_TOKEN)' : ''));
+      throw new DataError(`download failed: ${message}` + (status === 401 || status === 403 ? ' (a gated or private file? set HF_TOKEN)' : ''), { file: url });
     } else {
       const header = (name: string) => { const v = response.headers[name]; return Array.isArray(v) ? v[0] : v; };
       const responseEtag = normaliseEtag(header('x-linked-etag') ?? header('etag') ?? null);
@@ -192,7 +191,7 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
         if (!append) {
           response.resume();
           await fs.rm(partial, { force: true });
-          lastError = new ClassItError(`server answered a range from byte ${start}, expected ${have}`);
+          lastError = new Error(`server answered a range from byte ${start}, expected ${have}`);
           continue;
         }
         resumedBytes += Number(header('content-length') ?? 0);
@@ -252,6 +251,6 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
     await fs.rm(partialInfo, { force: true });
     return { ...meta, path: target, resumedBytes, attempts };
   }
-  throw new ClassItError(`download of ${url} failed after ${maxAttempts} attempts: ${(lastError as Error)?.message ?? 'unknown error'} ` +
-    `(the partial file is kept at ${partial} and will be resumed next time)`);
+  throw new DataError(`download failed after ${maxAttempts} attempts: ${(lastError as Error)?.message ?? 'unknown error'} ` +
+    `(the partial file is kept at ${partial} and will be resumed next time)`, { file: url });
 }

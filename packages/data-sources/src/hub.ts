@@ -11,15 +11,28 @@
  *
  * Cache layout: <cacheDir>/hub/datasets/<owner>--<name>/<revision>/<path>, plus one manifest per config and split,
  * so offline mode (`offline: true` or HF_HUB_OFFLINE=1) knows which files make up a config without the network.
+ * Every listed path goes through `resolveInside` (safe-path.ts): a listing that names `../x`, an absolute path,
+ * a backslash or a NUL is refused before anything is written.
+ *
+ * Files at explicit URLs (datasets' `url`, evaluation data) are cached under <cacheDir>/urls/ by `cachedUrlFile`.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { ClassItError } from '@class-it/core';
-import { writeJsonAtomic } from '@class-it/core';
+import { ClassItError, DataError, readJsonIfExists, writeJsonAtomic } from '@class-it/core';
 import { downloadFile, readDownloadMeta } from './download.js';
+import { resolveInside } from './safe-path.js';
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
+
+/** Remote data that is neither in the cache nor reachable now (offline mode, or no network): a caller may plan
+ *  without it (a dry run) where it could not train without it. */
+export class SourceUnavailableError extends ClassItError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, {}, options);
+    this.name = 'SourceUnavailableError';
+  }
+}
 
 export interface HubOptions {
   cacheDir: string;
@@ -74,7 +87,7 @@ function repoDir(cacheDir: string, ref: HubDatasetRef): string {
 }
 
 function manifestPath(cacheDir: string, ref: HubDatasetRef, split: string): string {
-  return path.join(repoDir(cacheDir, ref), `${ref.config}.${split}.manifest.json`);
+  return resolveInside(repoDir(cacheDir, ref), `${ref.config}.${split}.manifest.json`, `hf://datasets/${ref.repo}/${ref.config} (split '${split}')`);
 }
 
 function authHeaders(options: HubOptions): Record<string, string> {
@@ -90,8 +103,8 @@ export async function listHubParquetFiles(ref: HubDatasetRef, split: string, opt
   try {
     response = await (options.fetchImpl ?? fetch)(url, { headers: authHeaders(options) });
   } catch (err) {
-    throw new ClassItError(`cannot reach the Hub at ${endpoint} (${(err as Error).message}); ` +
-      `if you are offline, download once with network access and then use offline mode`, {}, { cause: err });
+    throw new SourceUnavailableError(`cannot reach the Hub at ${endpoint} (${(err as Error).message}); ` +
+      `if you are offline, download once with network access and then use offline mode`, { cause: err });
   }
   if (!response.ok) {
     await response.body?.cancel();
@@ -116,16 +129,18 @@ export async function hubDatasetFiles(uri: string, split: string, options: HubOp
   const dir = repoDir(options.cacheDir, ref);
   const manifest = manifestPath(options.cacheDir, ref, split);
   if (isOffline(options)) {
-    let listed: HubFileEntry[];
-    try {
-      listed = JSON.parse(await fs.readFile(manifest, 'utf8')).files as HubFileEntry[];
-    } catch {
-      throw new ClassItError(`offline mode: ${uri} (split '${split}', revision ${ref.revision}) is not in the cache ${options.cacheDir}; ` +
+    const record = await readJsonIfExists<{ files?: unknown }>(manifest);
+    if (record === undefined) {
+      throw new SourceUnavailableError(`offline mode: ${uri} (split '${split}', revision ${ref.revision}) is not in the cache ${options.cacheDir}; ` +
         `run once with network access (without --offline / HF_HUB_OFFLINE) to download it`);
     }
+    const listed = record?.files;
+    if (!Array.isArray(listed) || listed.some((f: { path?: unknown } | null) => typeof f?.path !== 'string')) {
+      throw new DataError('expected a list of files with a string path', { file: manifest, field: 'files' });
+    }
     const paths: string[] = [];
-    for (const f of listed) {
-      const local = path.join(dir, f.path);
+    for (const f of listed as HubFileEntry[]) {
+      const local = resolveInside(dir, f.path, manifest);
       const meta = await readDownloadMeta(local);
       if (!meta) throw new ClassItError(`offline mode: cached file ${local} of ${uri} is missing or incomplete; run once online to repair the cache`);
       paths.push(local);
@@ -133,9 +148,11 @@ export async function hubDatasetFiles(uri: string, split: string, options: HubOp
     return paths;
   }
   const files = await listHubParquetFiles(ref, split, options);
+  // Every path is checked before the first download, so a hostile listing writes nothing at all.
+  const locals = files.map((f) => resolveInside(dir, f.path, `Hub listing of ${uri}`));
   const paths: string[] = [];
-  for (const f of files) {
-    const local = path.join(dir, f.path);
+  for (const [i, f] of files.entries()) {
+    const local = locals[i]!;
     const meta = await readDownloadMeta(local);
     const fresh = meta && (f.sha256 ? meta.sha256 === f.sha256 : meta.size === f.size);
     if (!fresh) {
@@ -150,7 +167,23 @@ export async function hubDatasetFiles(uri: string, split: string, options: HubOp
   return paths;
 }
 
-/** A file at an explicit URL, cached under <cacheDir>/urls/. */
+/**
+ * `<cacheDir>/urls/<first 16 hex of sha256(url)>/<file name of the URL, decoded>`: the file name survives (an
+ * evaluation file's stem is its group name), and a name that would leave the cache is refused.
+ */
+export function urlCachePath(url: string, cacheDir: string): string {
+  const raw = path.posix.basename(new URL(url).pathname);
+  let name: string;
+  try {
+    name = decodeURIComponent(raw);
+  } catch {
+    name = raw;
+  }
+  const key = createHash('sha256').update(url).digest('hex').slice(0, 16);
+  return resolveInside(path.join(cacheDir, 'urls', key), name || 'download', url);
+}
+
+/** A file at an explicit URL, cached under <cacheDir>/urls/ (see `urlCachePath`), verified, resumable. */
 export async function cachedUrlFile(url: string, options: HubOptions & { sha256?: string }): Promise<string> {
   let parsed: URL;
   try {
@@ -158,9 +191,7 @@ export async function cachedUrlFile(url: string, options: HubOptions & { sha256?
   } catch {
     throw new ClassItError(`'${url}' is not a valid URL`);
   }
-  const key = createHash('sha256').update(url).digest('hex').slice(0, 16);
-  const name = path.posix.basename(parsed.pathname) || 'download';
-  const local = path.join(options.cacheDir, 'urls', key, name);
+  const local = urlCachePath(url, options.cacheDir);
   const meta = await readDownloadMeta(local);
   if (meta && (!options.sha256 || meta.sha256 === options.sha256.toLowerCase())) return local;
   if (isOffline(options)) {

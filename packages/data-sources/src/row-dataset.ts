@@ -39,7 +39,7 @@ export class RowDataset<Shape extends z.ZodRawShape> implements InstructionDatas
     const files = await resolveSourceFiles(settings, { ...options, endpoint: options.hubEndpoint }, this.spec.defaultSource);
     const collector = new ExampleCollector(this.name, options.badRows, settings.limit);
     for (const file of files) {
-      for await (const row of readDataRows(file, { format: settings.format, columns: this.spec.columns })) {
+      for await (const row of readDataRows(file, { format: settings.format, columns: this.spec.columns, maxLineBytes: settings.maxLineBytes })) {
         if (collector.full) break;
         collector.tryRow(() => {
           if (row.error) throw row.error;

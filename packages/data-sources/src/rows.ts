@@ -3,12 +3,12 @@
  * or parquet. Every row carries its file and 1-based line (JSONL, CSV) or row number (parquet, JSON arrays), so a
  * bad field can be reported precisely.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DataError, type Location } from '@class-it/core';
 import { typeOf } from '@class-it/core';
-import { parseJsonl } from './jsonl.js';
-import { parseCsv } from './csv.js';
+import { parseJsonlLine } from './jsonl.js';
+import { readCsvRows } from './csv.js';
+import { readText, readTextLines } from './lines.js';
 import { readParquetRows } from './parquet.js';
 
 export type DataFormat = 'jsonl' | 'json' | 'csv' | 'tsv' | 'parquet' | 'text';
@@ -45,28 +45,34 @@ export function formatOf(file: string, explicit?: DataFormat): DataFormat {
   }
 }
 
-/** Stream the rows of one file. `text` files are not row data (use a transcript/text reader). */
-export async function* readDataRows(file: string, options: { format?: DataFormat; columns?: string[] } = {}): AsyncGenerator<DataRow> {
+/**
+ * Stream the rows of one file. A row that cannot be read (invalid JSON or UTF-8, a line longer than
+ * `maxLineBytes`, a malformed CSV record, a JSON array element that is no object) comes with `error` set, for the
+ * caller's bad-row policy. `text` files are not row data (use a transcript/text reader).
+ */
+export async function* readDataRows(file: string, options: { format?: DataFormat; columns?: string[]; maxLineBytes?: number } = {}): AsyncGenerator<DataRow> {
   const format = formatOf(file, options.format);
+  const bad = (line: number, error: DataError): DataRow => ({ file, line, value: {}, error });
   if (format === 'parquet') {
     for await (const r of readParquetRows(file, { columns: options.columns })) yield { file, line: r.row, value: r.value };
-    return;
-  }
-  if (format === 'text') throw new DataError('a plain-text file holds no rows; this dataset needs jsonl, json, csv or parquet', { file });
-  const text = await readText(file);
-  if (format === 'jsonl') {
-    const lines = text.split('\n');
-    for (let i = 0; i < lines.length; i++) {
-      if (lines[i]!.trim() === '') continue;
+  } else if (format === 'text') {
+    throw new DataError('a plain-text file holds no rows; this dataset needs jsonl, json, csv or parquet', { file });
+  } else if (format === 'jsonl') {
+    for await (const l of readTextLines(file, { maxLineBytes: options.maxLineBytes })) {
+      if (l.error) {
+        yield bad(l.line, l.error);
+        continue;
+      }
+      if (l.text.trim() === '') continue;
       try {
-        const [r] = parseJsonl(lines[i]!, file);
-        yield { file, line: i + 1, value: r!.value };
+        yield { file, line: l.line, value: parseJsonlLine(l.text, file, l.line) };
       } catch (err) {
         if (!(err instanceof DataError)) throw err;
-        yield { file, line: i + 1, value: {}, error: new DataError(err.message.replace(/^.*?:1: /, ''), { file, line: i + 1 }) };
+        yield bad(l.line, err);
       }
     }
   } else if (format === 'json') {
+    const text = await readText(file);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -77,20 +83,13 @@ export async function* readDataRows(file: string, options: { format?: DataFormat
     if (!Array.isArray(list)) throw new DataError('expected a JSON array of objects (or an object with a "data" array)', { file });
     for (let i = 0; i < list.length; i++) {
       const v = list[i];
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new DataError(`expected an object, got ${typeOf(v)}`, { file, line: i + 1 });
-      yield { file, line: i + 1, value: v as Record<string, unknown> };
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) yield bad(i + 1, new DataError(`expected an object, got ${typeOf(v)}`, { file, line: i + 1 }));
+      else yield { file, line: i + 1, value: v as Record<string, unknown> };
     }
   } else {
-    for (const r of parseCsv(text, file, format === 'tsv' ? '\t' : ',')) yield { file, line: r.line, value: r.value };
-  }
-}
-
-export async function readText(file: string): Promise<string> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new DataError(code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? (err as Error).message})`, { file });
+    for await (const r of readCsvRows(file, { delimiter: format === 'tsv' ? '\t' : ',', maxLineBytes: options.maxLineBytes })) {
+      yield r.error ? bad(r.line, r.error) : { file, line: r.line, value: r.value };
+    }
   }
 }
 

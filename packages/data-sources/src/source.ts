@@ -26,6 +26,8 @@ export const sourceSettingsSchema = z.object({
   format: z.enum(['jsonl', 'json', 'csv', 'tsv', 'parquet', 'text']).optional(),
   /** Keep only the first N examples (after bad rows are skipped). */
   limit: z.number().int().positive().optional(),
+  /** A line (JSONL, CSV) longer than this many bytes (default 16 MiB) is a bad row, skipped unread. */
+  maxLineBytes: z.number().int().positive().optional(),
 });
 
 export type SourceSettings = z.infer<typeof sourceSettingsSchema>;

@@ -2,8 +2,9 @@
  * The (Super)GLUE fine-tuning evaluator (spec §9). For each task it reads the JSONL files, hands texts and
  * labels to a `ClassifierTrainer` (it never touches tensors), scores the validation predictions after every
  * epoch, keeps the epoch whose `metricForValid` strictly improves, and writes the reference's `results.txt` /
- * `predictions.json` per task plus our `results.json`. An interrupted run resumes at the last finished epoch
- * (the trainer keeps its state in `<task>/state/`, this evaluator its epoch history in `<task>/epochs.json`).
+ * `predictions.json` per task. It returns the result and, as details for the runner's results.json, every task's
+ * outcome and the 7-task means. An interrupted run resumes at the last finished epoch (the trainer keeps its
+ * state in `<task>/state/`, this evaluator its epoch history in `<task>/epochs.json`).
  */
 import 'reflect-metadata';
 import { createHash } from 'node:crypto';
@@ -11,9 +12,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { inject, injectable } from 'tsyringe';
 import {
-  ConfigError, TOKENS, writeFileAtomic, writeJsonAtomic,
-  type ClassificationExample, type ClassifierTrainer, type EpochReport, type EvaluationContext,
-  type EvaluationResult, type Evaluator, type EvaluatorKind,
+  ConfigError, TOKENS, readJsonIfExists, writeFileAtomic, writeJsonAtomic,
+  type ClassificationExample, type ClassifierTrainer, type EpochReport, type EvaluationCheck, type EvaluationCheckRequest, type EvaluationOutput, type EvaluationResult,
+  type FineTuningContext, type FineTuningEvaluator,
 } from '@class-it/core';
 import { ALL_TASKS, TASKS, TASK_NAMES, tasksFor, type MetricName, type TaskName } from './tasks.js';
 import { readTaskSplit, resolveTaskDir, splitFileName } from './data.js';
@@ -30,7 +31,7 @@ export interface EpochEntry {
   predictions: number[];
 }
 
-/** What one task produced (a task entry of results.json; metrics are fractions 0-1). */
+/** What one task produced (a task entry of the details; metrics are fractions 0-1). */
 export interface TaskOutcome {
   task: TaskName;
   metrics: Partial<Record<MetricName, number>>;
@@ -51,6 +52,14 @@ export interface TaskOutcome {
   fingerprint: string;
 }
 
+/** The details this evaluator returns for results.json. */
+export type SuperGlueDetails = {
+  scale: string;
+  tasks: Partial<Record<TaskName, TaskOutcome>>;
+  /** Only when all seven tasks ran. */
+  means?: { leaderboard: number; offlineAccuracy: number };
+};
+
 interface History {
   fingerprint: string;
   entries: EpochEntry[];
@@ -60,9 +69,9 @@ interface History {
 export type ClassifierTrainerSource = ClassifierTrainer | (() => ClassifierTrainer);
 
 @injectable()
-export class SuperGlueEvaluator implements Evaluator {
+export class SuperGlueEvaluator implements FineTuningEvaluator {
   readonly name = 'superglue';
-  readonly kind: EvaluatorKind = 'fine-tuning';
+  readonly kind = 'fine-tuning' as const;
   readonly tasks: string[] = [...TASK_NAMES, ALL_TASKS];
   private readonly trainerSource: ClassifierTrainerSource;
   private trainerInstance?: ClassifierTrainer;
@@ -76,16 +85,28 @@ export class SuperGlueEvaluator implements Evaluator {
     return this.trainerInstance;
   }
 
-  async evaluate(context: EvaluationContext): Promise<EvaluationResult> {
-    const taskNames = tasksFor(context.task);
-    const hasProfile = Object.prototype.hasOwnProperty.call(context.settings, 'profile');
-    const settings = parseSettings(context.fast && !hasProfile ? { ...context.settings, profile: 'fast' } : context.settings);
+  /** Each task's settings (the fast profile when `fast` and none is given); a bad or unknown one is a ConfigError. */
+  private settingsPerTask(taskNames: TaskName[], raw: Record<string, unknown>, fast: boolean): Array<{ task: TaskName; settings: TaskSettings }> {
+    const hasProfile = Object.prototype.hasOwnProperty.call(raw, 'profile');
+    const settings = parseSettings(fast && !hasProfile ? { ...raw, profile: 'fast' } : raw);
     const perTask = taskNames.map((task) => ({ task, settings: settings.forTask(task) }));
     for (const { task, settings: s } of perTask) {
       if (TASKS[task].numLabels > 2 && s.metricForValid === 'f1') {
         throw new ConfigError(`task '${task}' has ${TASKS[task].numLabels} labels: binary F1 cannot select its epochs`, { field: 'settings.metricForValid' });
       }
     }
+    return perTask;
+  }
+
+  async validate(request: EvaluationCheckRequest): Promise<EvaluationCheck> {
+    const taskNames = tasksFor(request.task);
+    this.settingsPerTask(taskNames, request.settings, request.fast);
+    return { missing: await missingDataFiles(request.dataDir, taskNames) };
+  }
+
+  async evaluate(context: FineTuningContext): Promise<EvaluationOutput> {
+    const taskNames = tasksFor(context.task);
+    const perTask = this.settingsPerTask(taskNames, context.settings, context.fast);
     await checkFilesPresent(context.dataDir, taskNames);
     const totalEpochs = perTask.reduce((acc, t) => acc + t.settings.epochs, 0);
     let epochsDone = 0;
@@ -97,14 +118,7 @@ export class SuperGlueEvaluator implements Evaluator {
       outcomes.push(outcome);
     }
     const summary = summarise(outcomes);
-    await writeJsonAtomic(path.join(context.outDir, 'results.json'), {
-      evaluator: this.name,
-      task: context.task,
-      scale: 'metrics are fractions 0-1 here; the EvaluationResult score/groups/extra are x100',
-      tasks: Object.fromEntries(outcomes.map((o) => [o.task, o])),
-      means: summary.means,
-    });
-    return {
+    const result: EvaluationResult = {
       task: context.task,
       evaluator: this.name,
       metric: taskNames.length === 1 ? outcomes[0]!.leaderboardMetric : 'leaderboard_mean',
@@ -112,11 +126,17 @@ export class SuperGlueEvaluator implements Evaluator {
       groups: Object.fromEntries(outcomes.map((o) => [o.task, o.leaderboardScore * 100])),
       extra: summary.extra,
       itemCount: outcomes.reduce((acc, o) => acc + o.validExamples, 0),
-      files: ['results.json', ...outcomes.flatMap((o) => o.files.map((f) => `${o.task}/${f}`))],
+      files: outcomes.flatMap((o) => o.files.map((f) => `${o.task}/${f}`)),
     };
+    const details: SuperGlueDetails = {
+      scale: 'metrics are fractions 0-1 here; the EvaluationResult score/groups/extra are x100',
+      tasks: Object.fromEntries(outcomes.map((o) => [o.task, o])),
+      ...(summary.means ? { means: summary.means } : {}),
+    };
+    return { result, details };
   }
 
-  private async runTask(task: TaskName, s: TaskSettings, context: EvaluationContext, onEpochDone: (finished: number) => void): Promise<TaskOutcome> {
+  private async runTask(task: TaskName, s: TaskSettings, context: FineTuningContext, onEpochDone: (finished: number) => void): Promise<TaskOutcome> {
     const def = TASKS[task];
     const log = (line: string) => context.log(`[${task}] ${line}`);
     const dataDir = await resolveTaskDir(context.dataDir, task);
@@ -131,12 +151,12 @@ export class SuperGlueEvaluator implements Evaluator {
     const doneFile = path.join(taskDir, 'task-result.json');
     const fingerprint = fingerprintOf(task, s, train, valid, context);
 
-    const done = await readJson<TaskOutcome>(doneFile);
+    const done = await readJsonIfExists<TaskOutcome>(doneFile);
     if (done?.fingerprint === fingerprint) {
       log(`already finished (best epoch ${done.bestEpoch}); reusing ${doneFile}`);
       return done;
     }
-    let history = await readJson<History>(historyFile);
+    let history = await readJsonIfExists<History>(historyFile);
     if (!history || history.fingerprint !== fingerprint) {
       if (history) log('settings, data or model changed since the last run: starting this task afresh');
       await fs.rm(stateDir, { recursive: true, force: true });
@@ -204,8 +224,8 @@ export class SuperGlueEvaluator implements Evaluator {
   }
 }
 
-/** Every task's train and valid file must be there before hours of training start. */
-async function checkFilesPresent(dataDir: string, tasks: TaskName[]): Promise<void> {
+/** The train and valid files of `tasks` that are not under `dataDir`. */
+async function missingDataFiles(dataDir: string, tasks: TaskName[]): Promise<string[]> {
   const missing: string[] = [];
   for (const task of tasks) {
     let dir: string;
@@ -218,6 +238,12 @@ async function checkFilesPresent(dataDir: string, tasks: TaskName[]): Promise<vo
     const train = path.join(dir, splitFileName(task, 'train'));
     if (!(await fs.stat(train).then(() => true, () => false))) missing.push(train);
   }
+  return missing;
+}
+
+/** Every task's train and valid file must be there before hours of training start. */
+async function checkFilesPresent(dataDir: string, tasks: TaskName[]): Promise<void> {
+  const missing = await missingDataFiles(dataDir, tasks);
   if (missing.length > 0) {
     throw new ConfigError(`missing (Super)GLUE data files: ${missing.join(', ')}. The BabyLM glue_filtered folder has ` +
       'all 14 files; some public mirrors lack boolq.train.jsonl and multirc.train.jsonl');
@@ -252,19 +278,10 @@ function summarise(outcomes: TaskOutcome[]): { means?: { leaderboard: number; of
   return { means: complete ? { leaderboard: leaderboardMean, offlineAccuracy: offlineMean } : undefined, leaderboardMean, extra };
 }
 
-function fingerprintOf(task: TaskName, s: TaskSettings, train: ClassificationExample[], valid: ClassificationExample[], context: EvaluationContext): string {
+function fingerprintOf(task: TaskName, s: TaskSettings, train: ClassificationExample[], valid: ClassificationExample[], context: FineTuningContext): string {
   const { keepState: _k, ...relevant } = s;
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ task, settings: relevant, model: { architecture: context.model.architecture, source: context.model.info.source, parameters: context.model.info.parameterCount } }));
   for (const e of [...train, null, ...valid]) hash.update(JSON.stringify(e) + '\n');
   return hash.digest('hex').slice(0, 16);
-}
-
-async function readJson<T>(file: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`cannot read ${file}: ${(err as Error).message}`);
-  }
 }

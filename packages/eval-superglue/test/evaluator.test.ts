@@ -3,8 +3,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { container } from 'tsyringe';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PluginRegistry, TOKENS, definePlugin, type EvaluationContext, type Runtime } from '@class-it/core';
-import { SuperGlueEvaluator, TASK_NAMES, superGluePlugin } from '../src/index.js';
+import { PluginRegistry, TOKENS, definePlugin, type FineTuningContext, type Runtime } from '@class-it/core';
+import { SuperGlueEvaluator, TASK_NAMES, superGluePlugin, type SuperGlueDetails } from '../src/index.js';
 import { FakeClassifierTrainer, fakeModel, syntheticRows, tempDir, writeJsonl } from './helpers.js';
 
 let dataDir: string;
@@ -16,7 +16,7 @@ beforeAll(async () => {
   }
 });
 
-function contextFor(task: string, outDir: string, settings: Record<string, unknown> = {}): EvaluationContext & { lines: string[] } {
+function contextFor(task: string, outDir: string, settings: Record<string, unknown> = {}): FineTuningContext & { lines: string[] } {
   const lines: string[] = [];
   return { task, model: fakeModel(), dataDir, outDir, fast: false, settings, log: (l) => lines.push(l), lines };
 }
@@ -27,7 +27,7 @@ describe('SuperGlueEvaluator with a test-double trainer', () => {
   it('keeps the epoch that strictly improves metricForValid and writes the reference files', async () => {
     const out = await tempDir();
     const trainer = new FakeClassifierTrainer([0.5, 0.8, 0.8, 0.6]);
-    const result = await new SuperGlueEvaluator(trainer).evaluate(contextFor('rte', out, { epochs: 4 }));
+    const { result, details } = await new SuperGlueEvaluator(trainer).evaluate(contextFor('rte', out, { epochs: 4 }));
     expect(trainer.bestEpochs).toEqual([1, 2]); // epoch 3 ties epoch 2: not an improvement
     const run = trainer.runs[0]!;
     expect(run.numLabels).toBe(2);
@@ -48,10 +48,12 @@ describe('SuperGlueEvaluator with a test-double trainer', () => {
     expect(result).toMatchObject({ task: 'rte', evaluator: 'superglue', metric: 'accuracy', score: 80, groups: { rte: 80 }, itemCount: 10 });
     expect(result.extra.f1).toBeCloseTo(f1 * 100, 10);
     expect(result.extra.best_epoch).toBe(2);
-    const json = JSON.parse(await read(path.join(out, 'results.json')));
+    expect(result.files).toEqual(['rte/results.txt', 'rte/predictions.json', 'rte/epochs.json', 'rte/task-result.json']);
+    await expect(fs.access(path.join(out, 'results.json'))).rejects.toThrow(); // the runner writes that file
+    const json = details as SuperGlueDetails;
     expect(json.tasks.rte).toMatchObject({ bestEpoch: 2, leaderboardMetric: 'accuracy', leaderboardScore: 0.8, offlineScore: 0.8, examplesPerSecond: 123 });
-    expect(json.tasks.rte.settings).toMatchObject({ pooling: 'first', paddingSide: 'right' });
-    expect(json.tasks.rte.epochs.map((e: { best: boolean }) => e.best)).toEqual([true, true, false, false]);
+    expect(json.tasks.rte!.settings).toMatchObject({ pooling: 'first', paddingSide: 'right' });
+    expect(json.tasks.rte!.epochs.map((e) => e.best)).toEqual([true, true, false, false]);
     expect(json.means).toBeUndefined();
     await expect(fs.access(path.join(out, 'rte/state'))).rejects.toThrow(); // state removed after the task finished
   });
@@ -59,7 +61,7 @@ describe('SuperGlueEvaluator with a test-double trainer', () => {
   it('glue runs all seven with both conventions and the 7-task means', async () => {
     const out = await tempDir();
     const trainer = new FakeClassifierTrainer([0.7]);
-    const result = await new SuperGlueEvaluator(trainer).evaluate(contextFor('glue', out, { epochs: 1, saveModel: true }));
+    const { result, details } = await new SuperGlueEvaluator(trainer).evaluate(contextFor('glue', out, { epochs: 1, saveModel: true }));
     expect(trainer.runs.map((r) => r.recipe.batchSize)).toEqual([16, 16, 32, 32, 32, 32, 32]);
     expect(trainer.runs.map((r) => r.numLabels)).toEqual([2, 2, 2, 2, 2, 2, 3]);
     expect(trainer.runs[1]!.valid[0]!.textA).toBe('Question: Who 0? Answer: A0');
@@ -67,11 +69,11 @@ describe('SuperGlueEvaluator with a test-double trainer', () => {
     expect(trainer.runs[0]!.saveBestTo).toBe(path.join(out, 'boolq/model'));
     // labels 0,1,...: first 7 right; idx 7 (1->0 FN), 8 (0->1 FP), 9 (1->0 FN): TP = 3 -> F1 = 6/9
     const f1 = 6 / 9;
-    const json = JSON.parse(await read(path.join(out, 'results.json')));
+    const json = details as SuperGlueDetails;
     expect(json.tasks.mrpc).toMatchObject({ leaderboardMetric: 'f1', offlineScore: 0.7, metricForValid: 'f1' });
-    expect(json.tasks.mrpc.leaderboardScore).toBeCloseTo(f1, 12);
-    expect(json.means.offlineAccuracy).toBeCloseTo(0.7, 12);
-    expect(json.means.leaderboard).toBeCloseTo((5 * 0.7 + 2 * f1) / 7, 12);
+    expect(json.tasks.mrpc!.leaderboardScore).toBeCloseTo(f1, 12);
+    expect(json.means!.offlineAccuracy).toBeCloseTo(0.7, 12);
+    expect(json.means!.leaderboard).toBeCloseTo((5 * 0.7 + 2 * f1) / 7, 12);
     expect(result.metric).toBe('leaderboard_mean');
     expect(result.score).toBeCloseTo(((5 * 0.7 + 2 * f1) / 7) * 100, 10);
     expect(result.extra.accuracy_mean).toBeCloseTo(70, 10);
@@ -91,14 +93,14 @@ describe('SuperGlueEvaluator with a test-double trainer', () => {
     await expect(new SuperGlueEvaluator(crashing).evaluate(contextFor('mrpc', out, settings))).rejects.toThrow(/interruption before epoch 3/);
     expect(crashing.epochsRun).toEqual([1, 2]);
     const resumed = new FakeClassifierTrainer([0.5, 0.6, 0.9, 0.7]);
-    await new SuperGlueEvaluator(resumed).evaluate(contextFor('mrpc', out, settings));
+    const { details } = await new SuperGlueEvaluator(resumed).evaluate(contextFor('mrpc', out, settings));
     expect(resumed.epochsRun).toEqual([3, 4]);
     for (const file of ['mrpc/results.txt', 'mrpc/predictions.json']) {
       expect(await read(path.join(out, file))).toBe(await read(path.join(whole, file)));
     }
-    const json = JSON.parse(await read(path.join(out, 'results.json')));
-    expect(json.tasks.mrpc.resumedFromEpoch).toBe(2);
-    expect(json.tasks.mrpc.bestEpoch).toBe(3);
+    const json = details as SuperGlueDetails;
+    expect(json.tasks.mrpc!.resumedFromEpoch).toBe(2);
+    expect(json.tasks.mrpc!.bestEpoch).toBe(3);
 
     // finished: a second call reuses the result without training
     const again = new FakeClassifierTrainer([0.1]);
@@ -135,7 +137,7 @@ describe('resolution through dependency injection', () => {
     registry.register(fakeRuntime(trainer), source);
     const evaluator = registry.evaluatorFor('wsc');
     expect(evaluator.kind).toBe('fine-tuning');
-    const result = await evaluator.evaluate(contextFor('wsc', await tempDir(), { epochs: 1 }));
+    const { result } = await evaluator.evaluate(contextFor('wsc', await tempDir(), { epochs: 1 }));
     expect(result.score).toBeCloseTo(60, 10);
     expect(trainer.runs).toHaveLength(1);
   });
@@ -152,7 +154,7 @@ describe('resolution through dependency injection', () => {
     const trainer = new FakeClassifierTrainer([0.9]);
     child.register(TOKENS.ClassifierTrainer, { useValue: trainer });
     const evaluator = child.resolve(SuperGlueEvaluator);
-    const result = await evaluator.evaluate(contextFor('rte', await tempDir(), { epochs: 1 }));
+    const { result } = await evaluator.evaluate(contextFor('rte', await tempDir(), { epochs: 1 }));
     expect(result.score).toBeCloseTo(90, 10);
   });
 });

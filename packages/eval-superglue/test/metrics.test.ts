@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accuracy, f1Binary, matthewsCorrelation, pythonFloat, resultsTxt, predictionsJson } from '../src/index.js';
+import { accuracy, f1Binary, matthewsCorrelation, resultsTxt, predictionsJson } from '../src/index.js';
 
 describe('metrics (hand-computed)', () => {
   // TP = 2 (0, 4), FN = 2 (1, 6), FP = 1 (3), TN = 3 (2, 5, 7)
@@ -41,18 +41,9 @@ describe('metrics (hand-computed)', () => {
 });
 
 describe('reference output files', () => {
-  it('writes floats as Python does', () => {
-    expect(pythonFloat(1)).toBe('1.0');
-    expect(pythonFloat(0)).toBe('0.0');
-    expect(pythonFloat(0.5)).toBe('0.5');
-    expect(pythonFloat(87 / 139)).toBe('0.6258992805755396');
-    expect(pythonFloat(2 / 3)).toBe('0.6666666666666666');
-    expect(pythonFloat(0.0001)).toBe('0.0001');
-    expect(pythonFloat(0.00001)).toBe('1e-05');
-    expect(pythonFloat(-0.000012345)).toBe('-1.2345e-05');
-    expect(pythonFloat(123)).toBe('123.0');
-    expect(pythonFloat(1e16)).toBe('1e+16');
-    expect(pythonFloat(-0.25)).toBe('-0.25');
+  it('results.txt writes each value as Python str(float) (core pyFloatRepr)', () => {
+    expect(resultsTxt({ accuracy: 1, f1: 87 / 139, mcc: 0.00001 }, ['accuracy', 'f1', 'mcc'])).toBe('accuracy: 1.0\nf1: 0.6258992805755396\nmcc: 1e-05\n');
+    expect(resultsTxt({ mcc: NaN }, ['mcc'])).toBe('mcc: nan\n');
   });
 
   it('results.txt lists the metrics in order', () => {

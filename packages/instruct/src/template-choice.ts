@@ -14,9 +14,13 @@ import { ConfigError } from '@class-it/core';
 import { ChatTemplate, DEFAULT_TEMPLATE_TOKENS, builtinTemplate } from './formatting/chat-template.js';
 import type { FormattingConfig } from './formatting/schema.js';
 
-export async function checkpointChatTemplate(baseDir: string): Promise<string | undefined> {
+/** A checkpoint's own chat template: `chat_template.jinja` (where recent transformers versions save it) or the
+ *  `chat_template` field of `tokenizer_config.json`; undefined when it has neither. */
+export async function checkpointChatTemplate(baseModelDir: string): Promise<string | undefined> {
+  const jinja = await fs.readFile(path.join(baseModelDir, 'chat_template.jinja'), 'utf8').catch(() => '');
+  if (jinja) return jinja;
   try {
-    const cfg = JSON.parse(await fs.readFile(path.join(baseDir, 'tokenizer_config.json'), 'utf8')) as { chat_template?: unknown };
+    const cfg = JSON.parse(await fs.readFile(path.join(baseModelDir, 'tokenizer_config.json'), 'utf8')) as { chat_template?: unknown };
     return typeof cfg.chat_template === 'string' && cfg.chat_template ? cfg.chat_template : undefined;
   } catch {
     return undefined;
@@ -26,19 +30,19 @@ export async function checkpointChatTemplate(baseDir: string): Promise<string | 
 export async function chooseTemplate(
   setting: FormattingConfig['template'],
   model: TrainableModel,
-  baseDir: string,
+  baseModelDir: string,
   log: (line: string) => void,
 ): Promise<ChatTemplate> {
   if (typeof setting === 'object') return new ChatTemplate(setting.jinja, 'custom');
   if (setting === 'plain') return builtinTemplate('plain');
   if (setting === 'checkpoint' || setting === 'auto') {
-    const own = await checkpointChatTemplate(baseDir);
+    const own = await checkpointChatTemplate(baseModelDir);
     if (own) {
       log('chat template: the checkpoint\'s own (tokenizer_config.json chat_template)');
       return new ChatTemplate(own, 'checkpoint');
     }
     if (setting === 'checkpoint') {
-      throw new ConfigError(`the base checkpoint ${baseDir} has no chat_template in tokenizer_config.json`, { field: 'formatting.template' });
+      throw new ConfigError(`the base checkpoint ${baseModelDir} has no chat_template in tokenizer_config.json`, { field: 'formatting.template' });
     }
   }
   // `default`, or `auto` without a checkpoint template.
@@ -56,6 +60,6 @@ export async function chooseTemplate(
     log(`chat template: plain (the tokenizer lacks ${missing.join(' ')} and the model cannot add tokens; pretrain with role tokens to use the default template)`);
     return builtinTemplate('plain');
   }
-  throw new ConfigError(`the default chat template needs the role tokens ${missing.join(' ')} as single tokens, but the tokenizer of ${baseDir} ` +
+  throw new ConfigError(`the default chat template needs the role tokens ${missing.join(' ')} as single tokens, but the tokenizer of ${baseModelDir} ` +
     `lacks them and the model cannot add tokens; pretrain with them, or use formatting.template: plain or auto`, { field: 'formatting.template' });
 }

@@ -23,6 +23,21 @@ describe('curricula', () => {
     expect(() => new BaselineCurriculum().plan({ datasets, settings: { epochs: 2 }, seed: 1 })).toThrow(ConfigError);
   });
 
+  it('say whether they train with given settings, without datasets, and reject bad settings there', () => {
+    expect(new BaselineCurriculum().trains({})).toBe(false);
+    expect(new MergedCurriculum().trains({ epochs: 2 })).toBe(true);
+    expect(new SequentialCurriculum().trains({ order: ['qa', 'conv'] })).toBe(true);
+    expect(new HybridCurriculum().trains({ stages: [{ weights: { conv: 1 } }] })).toBe(true);
+    expect(() => new BaselineCurriculum().trains({ epochs: 2 })).toThrow(/curriculum baseline settings: Unrecognized key/);
+    expect(() => new MergedCurriculum().trains({ epochs: 0 })).toThrow(ConfigError);
+    expect(() => new SequentialCurriculum().trains({ shuffle: false })).toThrow(ConfigError);
+    expect(() => new HybridCurriculum().trains({})).toThrow(/field 'stages': curriculum hybrid settings/);
+    // trains() agrees with plan(): a curriculum that trains plans at least one stage, one that does not plans none.
+    for (const [c, settings] of [[new BaselineCurriculum(), {}], [new MergedCurriculum(), {}], [new SequentialCurriculum(), {}]] as const) {
+      expect(c.plan({ datasets, settings, seed: 1 }).length > 0).toBe(c.trains(settings));
+    }
+  });
+
   it('merged: one stage with every example once, shuffled globally, same seed → same order', () => {
     const c = new MergedCurriculum();
     const [stage] = c.plan({ datasets, settings: { epochs: 3 }, seed: 7 });

@@ -2,10 +2,24 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PhaseCounter, checkBudget, readLedger, writeLedger, DEFAULT_WORD_BUDGET } from '../src/ledger/index.js';
-import { babyLmMilestones, milestoneName, milestonesBetween } from '@class-it/core';
+import { PhaseCounter, checkBudget, ledgerAt, readLedger, writeLedger, writeMilestoneLedgers, DEFAULT_WORD_BUDGET } from '../src/ledger/index.js';
 import { countWords } from '../src/ledger/words.js';
 import { ConfigError } from '@class-it/core';
+
+describe('milestone ledgers', () => {
+  it('each chck_{N}M gets its own ledger: earlier phases as they are, this run cut at N words', async () => {
+    const pre = { name: 'pretraining', uniqueWords: 91_000_000, wordsSeen: 728_000_000 };
+    const it10 = { name: 'it', uniqueWords: 8_700_000, wordsSeen: 87_000_000 };
+    expect(ledgerAt([], pre, 20_000_000)).toEqual([{ name: 'pretraining', uniqueWords: 20_000_000, wordsSeen: 20_000_000 }]);
+    expect(ledgerAt([], pre, 200_000_000)).toEqual([{ name: 'pretraining', uniqueWords: 91_000_000, wordsSeen: 200_000_000 }]);
+    expect(ledgerAt([pre], it10, 800_000_000)).toEqual([pre, { name: 'it', uniqueWords: 8_700_000, wordsSeen: 72_000_000 }]);
+    const root = mkdtempSync(path.join(os.tmpdir(), 'milestones-'));
+    const dirs = [path.join(root, 'chck_10M'), path.join(root, 'chck_100M')];
+    await writeMilestoneLedgers(dirs, [], pre, DEFAULT_WORD_BUDGET);
+    expect((await readLedger(dirs[0]!))!.total).toEqual({ uniqueWords: 10_000_000, wordsSeen: 10_000_000 });
+    expect((await readLedger(dirs[1]!))!.total).toEqual({ uniqueWords: 91_000_000, wordsSeen: 100_000_000 });
+  });
+});
 
 describe('words ledger', () => {
   it('counts whitespace words as Python str.split() does', () => {
@@ -15,25 +29,14 @@ describe('words ledger', () => {
     expect(countWords('a\u00a0b\u3000c\u001fd')).toBe(4);
   });
 
-  it('lists the BabyLM milestones and names them chck_{N}M', () => {
-    const m = babyLmMilestones();
-    expect(m).toHaveLength(10 + 9 + 9);
-    expect(m.slice(0, 3)).toEqual([1e6, 2e6, 3e6]);
-    expect(m.slice(9, 12)).toEqual([10e6, 20e6, 30e6]);
-    expect(m.at(-1)).toBe(1000e6);
-    expect(new Set(m).size).toBe(m.length);
-    expect(m.map(milestoneName).slice(0, 2)).toEqual(['chck_1M', 'chck_2M']);
-    expect(milestoneName(200e6)).toBe('chck_200M');
-    expect(milestonesBetween(9.5e6, 31e6)).toEqual([10e6, 20e6, 30e6]);
-    expect(() => milestoneName(1.5e6)).toThrow();
-  });
-
-  it('counts unique words once per distinct text and words seen per presentation', () => {
+  it('counts unique words once per item of the data (repeated texts included) and words seen per presentation', () => {
     const c = new PhaseCounter('it');
-    c.add('one two three', 2);
+    const item = {};
+    c.add('one two three', 2, undefined, item);
+    c.add('one two three', 1, undefined, item);
     c.add('one two three', 1);
     c.add('four', 10);
-    expect(c.counts()).toEqual({ name: 'it', uniqueWords: 4, wordsSeen: 3 * 3 + 10 });
+    expect(c.counts()).toEqual({ name: 'it', uniqueWords: 3 + 3 + 1, wordsSeen: 3 * 4 + 10 });
   });
 
   it('refuses a config over budget before training, naming the numbers', () => {

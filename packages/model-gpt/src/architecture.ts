@@ -4,13 +4,11 @@
  * format are the runtime's (`TfjsLanguageModel`, `readCheckpointDir`); this file only maps configs and names.
  */
 import type { ArchitectureConfig, CreateModelOptions, ModelArchitecture, TrainableModel, Tokenizer } from '@class-it/core';
-import { TfjsLanguageModel, readCheckpointDir, initEngine, engineDetails } from '@class-it/runtime-tfjs';
+import { TfjsLanguageModel, readCheckpointDir, ensureEngine } from '@class-it/runtime-tfjs';
 import path from 'node:path';
 import { GPT_PRESETS, gptParameterCount, resolveGptConfig, type GptConfig } from './config.js';
 import { matchGptWeights } from './weights.js';
 import { GptModule } from './model.js';
-
-export const GPT_HF_ARCHITECTURES = ['GPT2LMHeadModel'];
 
 /** Token ids the config records, from the tokenizer (HF GPT-2 uses eos as bos when there is no bos). */
 function tokenIdsOf(tokenizer: Tokenizer): Partial<GptConfig> {
@@ -20,16 +18,14 @@ function tokenIdsOf(tokenizer: Tokenizer): Partial<GptConfig> {
   return { bos_token_id: bos, eos_token_id: eos, ...(pad !== undefined ? { pad_token_id: pad } : {}) };
 }
 
-async function ensureEngine(): Promise<void> {
-  if (!engineDetails()) await initEngine('auto');
-}
-
-export function gptLanguageModel(module: GptModule, tokenizer: Tokenizer, source: string): TfjsLanguageModel {
+export function gptLanguageModel(
+  module: GptModule, tokenizer: Tokenizer, source: string, generationConfig?: Record<string, unknown>,
+): TfjsLanguageModel {
   return new TfjsLanguageModel(module, tokenizer, {
     architecture: 'gpt',
-    hfArchitectures: GPT_HF_ARCHITECTURES,
     source,
     parameterCount: gptParameterCount(module.config),
+    generationConfig,
   });
 }
 
@@ -55,7 +51,7 @@ export class GptArchitecture implements ModelArchitecture {
     const checkpoint = await readCheckpointDir(dir);
     const config = resolveGptConfig(undefined, checkpoint.config, path.join(dir, 'config.json'));
     const weights = matchGptWeights(config, checkpoint.weights, checkpoint.weightsFile);
-    return gptLanguageModel(GptModule.fromWeights(config, weights), checkpoint.tokenizer, dir);
+    return gptLanguageModel(GptModule.fromWeights(config, weights), checkpoint.tokenizer, dir, checkpoint.generationConfig);
   }
 
   parameterCount(config: ArchitectureConfig): number {

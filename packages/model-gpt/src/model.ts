@@ -4,18 +4,17 @@
  * `GPT2LMHeadModel` names and layouts, so checkpoints map one-to-one onto model.safetensors.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { deriveIndexedSeed } from '@class-it/core';
 import {
-  type CausalLMModule, type ForwardOptions, type ForwardOutput,
-  matMul, embeddingLookup, gelu, layerNorm, dropout, deriveSeed, meanResizedRows, replaceVariable,
+  type CausalLMModule, type ForwardOptions, type ForwardOutput, type CachedForwardOptions, type KVCache,
+  matMul, embeddingLookup, gelu, layerNorm, dropout, attentionBias, meanResizedRows, replaceVariable,
 } from '@class-it/runtime-tfjs';
 import type { GptConfig } from './config.js';
 import { gptWeightSpecs, type NamedTensorData } from './weights.js';
 
-/** Added to attention scores that are not allowed; exp() of it underflows to exactly 0 in float32. */
-const MASKED = -1e9;
-
 export class GptModule implements CausalLMModule {
   readonly architecture = 'gpt2';
+  readonly hfArchitectures = ['GPT2LMHeadModel'];
   readonly variables = new Map<string, tf.Variable>();
   private dropoutCalls = 0;
 
@@ -45,9 +44,9 @@ export class GptModule implements CausalLMModule {
         switch (spec.init) {
           case 'ones': return tf.ones(spec.shape);
           case 'zeros': return tf.zeros(spec.shape);
-          case 'normal': return tf.randomNormal(spec.shape, 0, std, 'float32', deriveSeed(seed, index));
+          case 'normal': return tf.randomNormal(spec.shape, 0, std, 'float32', deriveIndexedSeed(seed, index));
           case 'normal-residual':
-            return tf.randomNormal(spec.shape, 0, std / Math.sqrt(2 * config.n_layer), 'float32', deriveSeed(seed, index));
+            return tf.randomNormal(spec.shape, 0, std / Math.sqrt(2 * config.n_layer), 'float32', deriveIndexedSeed(seed, index));
         }
       });
       module.variables.set(spec.name, tf.variable(value, true));
@@ -92,9 +91,9 @@ export class GptModule implements CausalLMModule {
       throw new Error(`sequence of ${time} tokens is longer than the context window (n_positions=${c.n_positions})`);
     }
     const training = options.training;
-    const baseSeed = options.dropoutSeed ?? deriveSeed(this.seed, 1_000_003 + this.dropoutCalls++);
+    const baseSeed = options.dropoutSeed ?? deriveIndexedSeed(this.seed, 1_000_003 + this.dropoutCalls++);
     let site = 0;
-    const drop = <T extends tf.Tensor>(x: T, rate: number): T => dropout(x, rate, deriveSeed(baseSeed, site++), training);
+    const drop = <T extends tf.Tensor>(x: T, rate: number): T => dropout(x, rate, deriveIndexedSeed(baseSeed, site++), training);
 
     return tf.tidy(() => {
       const positions = options.positionIds
@@ -107,17 +106,21 @@ export class GptModule implements CausalLMModule {
 
       for (let i = 0; i < c.n_layer; i++) {
         const p = `transformer.h.${i}`;
-        x = tf.add(x, drop(this.attention(this.norm(x, `${p}.ln_1`), batch, time, bias, p, drop), c.resid_pdrop));
-        const h = gelu(this.linear(this.norm(x, `${p}.ln_2`), `${p}.mlp.c_fc`));
-        x = tf.add(x, drop(this.linear(h, `${p}.mlp.c_proj`), c.resid_pdrop));
+        // A tidy per layer frees its intermediates when the layer is done (tfjs keeps what a backward pass needs),
+        // so inference holds one layer's activations at a time instead of every layer's.
+        const input = x;
+        x = tf.tidy(() => {
+          const attended: tf.Tensor2D = tf.add(input, drop(this.attention(this.norm(input, `${p}.ln_1`), batch, time, bias, p, drop), c.resid_pdrop));
+          const h = gelu(this.linear(this.norm(attended, `${p}.ln_2`), `${p}.mlp.c_fc`));
+          return tf.add(attended, drop(this.linear(h, `${p}.mlp.c_proj`), c.resid_pdrop));
+        });
       }
 
       const hidden = this.norm(x, 'transformer.ln_f');
       if (options.hiddenOnly) {
         return { logits: tf.zeros([batch, time, 0]) as tf.Tensor3D, hidden: tf.reshape(hidden, [batch, time, c.n_embd]) as tf.Tensor3D };
       }
-      const head = c.tie_word_embeddings ? this.v('transformer.wte.weight') : this.v('lm_head.weight');
-      const logits = matMul(hidden, head, false, true); // [B*T, V]
+      const logits = this.lmHead(hidden); // [B*T, V]
       return {
         logits: tf.reshape(logits, [batch, time, c.vocab_size]) as tf.Tensor3D,
         hidden: tf.reshape(hidden, [batch, time, c.n_embd]) as tf.Tensor3D,
@@ -125,21 +128,50 @@ export class GptModule implements CausalLMModule {
     });
   }
 
+  /** The LM head (tied to the token embedding unless configured otherwise): hidden [N, d] -> logits [N, V]. */
+  lmHead(hidden: tf.Tensor2D): tf.Tensor2D {
+    const head = this.config.tie_word_embeddings ? this.v('transformer.wte.weight') : this.v('lm_head.weight');
+    return matMul(hidden, head, false, true);
+  }
+
+  /** Incremental decoding (see `CausalLMModule.forwardCached`): the new tokens attend to `cache` and themselves;
+   *  returns the next-token logits of the last new position, [B, V]. No dropout. */
+  forwardCached(ids: tf.Tensor2D, cache: KVCache, options: CachedForwardOptions): tf.Tensor2D {
+    const [batch, time] = ids.shape;
+    const c = this.config;
+    const noDropout = <T extends tf.Tensor>(x: T): T => x;
+    return tf.tidy(() => {
+      const tokenEmb = embeddingLookup(this.v('transformer.wte.weight') as tf.Tensor2D, ids);
+      const posEmb = embeddingLookup(this.v('transformer.wpe.weight') as tf.Tensor2D, tf.cast(options.positionIds, 'int32'));
+      let x = tf.reshape(tf.add(tokenEmb, posEmb), [batch * time, c.n_embd]) as tf.Tensor2D;
+      for (let i = 0; i < c.n_layer; i++) {
+        const p = `transformer.h.${i}`;
+        x = tf.add(x, this.attention(this.norm(x, `${p}.ln_1`), batch, time, options.attentionBias, p, noDropout, { cache, layer: i }));
+        x = tf.add(x, this.linear(gelu(this.linear(this.norm(x, `${p}.ln_2`), `${p}.mlp.c_fc`)), `${p}.mlp.c_proj`));
+      }
+      const last = tf.reshape(tf.slice(tf.reshape(x, [batch, time, c.n_embd]), [0, time - 1, 0], [batch, 1, c.n_embd]), [batch, c.n_embd]);
+      const head = c.tie_word_embeddings ? this.v('transformer.wte.weight') : this.v('lm_head.weight');
+      return matMul(this.norm(last as tf.Tensor2D, 'transformer.ln_f'), head, false, true);
+    });
+  }
+
   private norm(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
     return layerNorm(x, this.v(`${prefix}.weight`) as tf.Tensor1D, this.v(`${prefix}.bias`) as tf.Tensor1D, this.config.layer_norm_epsilon);
   }
 
-  /** Causal multi-head self-attention on x [B*T, d]; returns [B*T, d] after the output projection. */
+  /** Causal multi-head self-attention on x [B*T, d]; returns [B*T, d] after the output projection. With `cached`,
+   *  the keys and values go into the cache and the queries attend to all of its positions (`bias` [B, 1, T, L]). */
   private attention(
     x: tf.Tensor2D, batch: number, time: number, bias: tf.Tensor4D, p: string,
-    drop: <T extends tf.Tensor>(x: T, rate: number) => T,
+    drop: <T extends tf.Tensor>(x: T, rate: number) => T, cached?: { cache: KVCache; layer: number },
   ): tf.Tensor2D {
     const { n_embd: d, n_head: heads } = this.config;
     const headDim = d / heads;
     const qkv = this.linear(x, `${p}.attn.c_attn`);
-    const [q, k, v] = tf.split(qkv, 3, 1).map(
+    const [q, newKey, newValue] = tf.split(qkv, 3, 1).map(
       (t) => tf.transpose(tf.reshape(t, [batch, time, heads, headDim]), [0, 2, 1, 3]) as tf.Tensor4D,
-    );
+    ) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+    const { key: k, value: v } = cached ? cached.cache.append(cached.layer, newKey, newValue) : { key: newKey, value: newValue };
     const scores = tf.add(tf.mul(matMul(q, k, false, true), 1 / Math.sqrt(headDim)), bias);
     const weights = drop(tf.softmax(scores), this.config.attn_pdrop);
     const y = matMul(weights, v); // [B, H, T, hd]
@@ -155,7 +187,7 @@ export class GptModule implements CausalLMModule {
   resizeTokenEmbeddings(newVocabSize: number, seed: number): void {
     const names = this.config.tie_word_embeddings ? ['transformer.wte.weight'] : ['transformer.wte.weight', 'lm_head.weight'];
     names.forEach((name, i) => {
-      replaceVariable(this.variables, name, meanResizedRows(this.v(name) as tf.Tensor2D, newVocabSize, deriveSeed(seed, i)));
+      replaceVariable(this.variables, name, meanResizedRows(this.v(name) as tf.Tensor2D, newVocabSize, deriveIndexedSeed(seed, i)));
     });
     this.config.vocab_size = newVocabSize;
   }
@@ -172,22 +204,4 @@ export class GptModule implements CausalLMModule {
     for (const variable of this.variables.values()) variable.dispose();
     this.variables.clear();
   }
-}
-
-/**
- * Additive attention bias [B or 1, 1, T, T]: 0 where query i may attend key j, MASKED elsewhere. Allowed iff
- * j <= i (causal), key j is not padding, and (with packing) i and j share a segment id.
- */
-export function attentionBias(batch: number, time: number, attentionMask?: tf.Tensor2D, segmentIds?: tf.Tensor2D): tf.Tensor4D {
-  return tf.tidy(() => {
-    let allowed: tf.Tensor = tf.reshape(tf.linalg.bandPart(tf.ones([time, time]), -1, 0), [1, 1, time, time]);
-    if (attentionMask) {
-      allowed = tf.mul(allowed, tf.reshape(tf.cast(attentionMask, 'float32'), [batch, 1, 1, time]));
-    }
-    if (segmentIds) {
-      const same = tf.equal(tf.reshape(segmentIds, [batch, 1, time, 1]), tf.reshape(segmentIds, [batch, 1, 1, time]));
-      allowed = tf.mul(allowed, tf.cast(same, 'float32'));
-    }
-    return tf.mul(tf.sub(allowed, 1), -MASKED) as tf.Tensor4D; // allowed -> +0, blocked -> MASKED
-  });
 }

@@ -11,23 +11,18 @@ import {
   type ModelArchitecture,
   type TrainableModel,
 } from '@class-it/core';
-import { engineDetails, initEngine, readCheckpointDir, TfjsLanguageModel } from '@class-it/runtime-tfjs';
+import { ensureEngine, readCheckpointDir, TfjsLanguageModel } from '@class-it/runtime-tfjs';
 import { LLAMA_PRESETS, llamaParameterCount, presetConfig, resolveLlamaConfig, type LlamaConfig } from './config.js';
 import { LlamaModule } from './model.js';
 
-export const HF_ARCHITECTURES = ['LlamaForCausalLM'];
-
-/** Start the default engine unless the application already chose one. */
-async function ensureEngine(): Promise<void> {
-  if (!engineDetails()) await initEngine('auto');
-}
-
-function wrap(module: LlamaModule, tokenizer: CreateModelOptions['tokenizer'], source: string): TfjsLanguageModel {
+function wrap(
+  module: LlamaModule, tokenizer: CreateModelOptions['tokenizer'], source: string, generationConfig?: Record<string, unknown>,
+): TfjsLanguageModel {
   return new TfjsLanguageModel(module, tokenizer, {
     architecture: 'llama',
-    hfArchitectures: HF_ARCHITECTURES,
     source,
     parameterCount: llamaParameterCount(module.config),
+    generationConfig,
   });
 }
 
@@ -71,7 +66,7 @@ export class LlamaArchitecture implements ModelArchitecture {
     const config = resolveLlamaConfig(checkpoint.config, configFile);
     const module = LlamaModule.fromHfWeights(config, checkpoint.weights, checkpoint.weightsFile);
     checkpoint.weights.clear();
-    return wrap(module, checkpoint.tokenizer, dir);
+    return wrap(module, checkpoint.tokenizer, dir, checkpoint.generationConfig);
   }
 
   parameterCount(config: ArchitectureConfig): number {

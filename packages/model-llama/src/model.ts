@@ -10,9 +10,9 @@
  * (the fast matmul layout on wasm) and transposed to HF's [out, in] by `exportWeights` / `fromHfWeights`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DataError } from '@class-it/core';
+import { DataError, deriveIndexedSeed } from '@class-it/core';
 import {
-  deriveSeed,
+  attentionBias,
   dropout,
   embeddingLookup,
   matMul,
@@ -21,11 +21,10 @@ import {
   type CausalLMModule,
   type ForwardOptions,
   type ForwardOutput,
+  type CachedForwardOptions,
+  type KVCache,
 } from '@class-it/runtime-tfjs';
 import type { LlamaConfig } from './config.js';
-
-/** Additive attention bias for disallowed (query, key) pairs; large enough that exp() underflows to 0. */
-const MASKED = -1e9;
 
 /** tfjs variable names are global: each module instance prefixes its HF names with its own number. */
 let modulesCreated = 0;
@@ -70,6 +69,7 @@ function isIgnorableHfTensor(name: string): boolean {
 
 export class LlamaModule implements CausalLMModule {
   readonly architecture = 'llama';
+  readonly hfArchitectures = ['LlamaForCausalLM'];
   readonly variables = new Map<string, tf.Variable>();
   private specs: TensorSpec[];
   /** Rotary inverse frequencies, [head_dim / 2], computed as transformers does. */
@@ -92,12 +92,15 @@ export class LlamaModule implements CausalLMModule {
     this.invFreq = tf.tensor1d(inv);
   }
 
-  /** A fresh model: linear and embedding weights ~ N(0, initializer_range), norms 1 (as transformers). */
+  /**
+   * A fresh model: linear and embedding weights ~ N(0, initializer_range), norms 1 (as transformers). Tensor i
+   * (in HF order) draws from seed `deriveIndexedSeed(seed, i)`, as GPT does.
+   */
   static initialize(config: LlamaConfig, seed: number): LlamaModule {
     return new LlamaModule(config, (spec, index) =>
       spec.kind === 'norm'
         ? tf.ones(spec.shape)
-        : tf.randomNormal(spec.shape, 0, config.initializer_range, 'float32', seed * 1_000_003 + index),
+        : tf.randomNormal(spec.shape, 0, config.initializer_range, 'float32', deriveIndexedSeed(seed, index)),
     );
   }
 
@@ -155,21 +158,52 @@ export class LlamaModule implements CausalLMModule {
       const c = this.config;
       const positions = options.positionIds ?? tf.tile(tf.reshape(tf.range(0, time, 1, 'int32'), [1, time]), [batch, 1]);
       const rotary = this.rotaryCosSin(positions as tf.Tensor2D);
-      const bias = attentionBias(batch, time, options);
+      const bias = attentionBias(batch, time, options.attentionMask, options.segmentIds);
       let x = embeddingLookup(this.weight('model.embed_tokens.weight') as tf.Tensor2D, ids) as tf.Tensor3D;
       for (let i = 0; i < c.num_hidden_layers; i++) {
         const p = `model.layers.${i}`;
-        const seed = options.dropoutSeed === undefined ? undefined : deriveSeed(options.dropoutSeed, i);
-        const attended = this.attention(p, this.rmsNorm(x, `${p}.input_layernorm.weight`), rotary, bias, options.training, seed);
-        x = tf.add(x, attended);
-        x = tf.add(x, this.mlp(p, this.rmsNorm(x, `${p}.post_attention_layernorm.weight`)));
+        const seed = options.dropoutSeed === undefined ? undefined : deriveIndexedSeed(options.dropoutSeed, i);
+        // A tidy per layer frees its intermediates when the layer is done (tfjs keeps what a backward pass needs),
+        // so inference holds one layer's activations at a time instead of every layer's.
+        const input = x;
+        x = tf.tidy(() => {
+          const attended: tf.Tensor3D = tf.add(input, this.attention(p, this.rmsNorm(input, `${p}.input_layernorm.weight`), rotary, bias, options.training, seed));
+          return tf.add(attended, this.mlp(p, this.rmsNorm(attended, `${p}.post_attention_layernorm.weight`)));
+        });
       }
       const hidden = this.rmsNorm(x, 'model.norm.weight');
       if (options.hiddenOnly) return { logits: tf.zeros([batch, time, 0]) as tf.Tensor3D, hidden };
-      const logits = c.tie_word_embeddings
-        ? matMul(tf.reshape(hidden, [batch * time, c.hidden_size]), this.weight('model.embed_tokens.weight'), false, true)
-        : linear(hidden, this.weight('lm_head.weight'));
+      const logits = this.lmHead(tf.reshape(hidden, [batch * time, c.hidden_size]) as tf.Tensor2D);
       return { logits: tf.reshape(logits, [batch, time, c.vocab_size]) as tf.Tensor3D, hidden };
+    });
+  }
+
+  /** The LM head (the token embedding when tied): hidden [N, hidden_size] -> logits [N, V]. */
+  lmHead(hidden: tf.Tensor2D): tf.Tensor2D {
+    return this.config.tie_word_embeddings
+      ? matMul(hidden, this.weight('model.embed_tokens.weight'), false, true)
+      : matMul(hidden, this.weight('lm_head.weight'));
+  }
+
+  /** Incremental decoding (see `CausalLMModule.forwardCached`): the new tokens attend to `cache` and themselves;
+   *  returns the next-token logits of the last new position, [B, V]. No dropout. */
+  forwardCached(ids: tf.Tensor2D, cache: KVCache, options: CachedForwardOptions): tf.Tensor2D {
+    const [batch, time] = ids.shape;
+    return tf.tidy(() => {
+      const c = this.config;
+      const rotary = this.rotaryCosSin(options.positionIds);
+      let x = embeddingLookup(this.weight('model.embed_tokens.weight') as tf.Tensor2D, ids) as tf.Tensor3D;
+      for (let i = 0; i < c.num_hidden_layers; i++) {
+        const p = `model.layers.${i}`;
+        const normed = this.rmsNorm(x, `${p}.input_layernorm.weight`);
+        x = tf.add(x, this.attention(p, normed, rotary, options.attentionBias, false, undefined, { cache, layer: i }));
+        x = tf.add(x, this.mlp(p, this.rmsNorm(x, `${p}.post_attention_layernorm.weight`)));
+      }
+      const last = tf.slice(x, [0, time - 1, 0], [batch, 1, c.hidden_size]) as tf.Tensor3D;
+      const hidden = tf.reshape(this.rmsNorm(last, 'model.norm.weight'), [batch, c.hidden_size]) as tf.Tensor2D;
+      return c.tie_word_embeddings
+        ? matMul(hidden, this.weight('model.embed_tokens.weight'), false, true)
+        : matMul(hidden, this.weight('lm_head.weight'));
     });
   }
 
@@ -186,6 +220,7 @@ export class LlamaModule implements CausalLMModule {
     bias: tf.Tensor,
     training: boolean,
     seed: number | undefined,
+    cached?: { cache: KVCache; layer: number },
   ): tf.Tensor3D {
     const c = this.config;
     const [batch, time] = x.shape;
@@ -194,16 +229,19 @@ export class LlamaModule implements CausalLMModule {
     const hd = c.head_dim;
     const split = (t: tf.Tensor3D, n: number) => tf.transpose(tf.reshape(t, [batch, time, n, hd]), [0, 2, 1, 3]); // [B,n,T,hd]
     const q = applyRotary(split(linear(x, this.weight(`${p}.self_attn.q_proj.weight`)), heads), rotary);
-    const k = applyRotary(split(linear(x, this.weight(`${p}.self_attn.k_proj.weight`)), kvHeads), rotary);
-    const v = split(linear(x, this.weight(`${p}.self_attn.v_proj.weight`)), kvHeads);
+    const newKey = applyRotary(split(linear(x, this.weight(`${p}.self_attn.k_proj.weight`)), kvHeads), rotary) as tf.Tensor4D;
+    const newValue = split(linear(x, this.weight(`${p}.self_attn.v_proj.weight`)), kvHeads) as tf.Tensor4D;
+    // With a cache, the keys and values join it and the queries attend to all of its positions (bias [B,1,T,L]).
+    const { key: k, value: v } = cached ? cached.cache.append(cached.layer, newKey, newValue) : { key: newKey, value: newValue };
+    const keys = k.shape[2];
     // Grouped-query attention (HF repeat_kv: key/value head j serves query heads j*g .. j*g+g-1). Instead of
     // copying k and v g times, the g query heads of a group are stacked along time: [B, kvHeads, g*T, hd].
     const group = heads / kvHeads;
     const grouped = (t: tf.Tensor, width: number) => tf.reshape(t, [batch, kvHeads, group * time, width]);
-    const scores = tf.reshape(matMul(grouped(q, hd), k, false, true), [batch, heads, time, time]);
-    const masked = tf.add(tf.mul(scores, 1 / Math.sqrt(hd)), bias); // [B,heads,T,T]
+    const scores = tf.reshape(matMul(grouped(q, hd), k, false, true), [batch, heads, time, keys]);
+    const masked = tf.add(tf.mul(scores, 1 / Math.sqrt(hd)), bias); // [B,heads,T,keys]
     const probs = dropout(tf.softmax(masked, -1), c.attention_dropout, seed, training);
-    const attended = tf.reshape(matMul(grouped(probs, time), v), [batch, heads, time, hd]);
+    const attended = tf.reshape(matMul(grouped(probs, keys), v), [batch, heads, time, hd]);
     const y = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch, time, heads * hd]) as tf.Tensor3D;
     return linear(y, this.weight(`${p}.self_attn.o_proj.weight`));
   }
@@ -236,12 +274,12 @@ export class LlamaModule implements CausalLMModule {
    */
   resizeTokenEmbeddings(newVocabSize: number, seed: number): void {
     const embed = 'model.embed_tokens.weight';
-    replaceVariable(this.variables, embed, meanResizedRows(this.weight(embed) as tf.Tensor2D, newVocabSize, deriveSeed(seed, 0)));
+    replaceVariable(this.variables, embed, meanResizedRows(this.weight(embed) as tf.Tensor2D, newVocabSize, deriveIndexedSeed(seed, 0)));
     if (!this.config.tie_word_embeddings) {
       const head = 'lm_head.weight';
       const grown = tf.tidy(() => {
         const rows = tf.transpose(this.weight(head)) as tf.Tensor2D; // [vocab, hidden], as HF stores it
-        return tf.transpose(meanResizedRows(rows, newVocabSize, deriveSeed(seed, 1)));
+        return tf.transpose(meanResizedRows(rows, newVocabSize, deriveIndexedSeed(seed, 1)));
       });
       replaceVariable(this.variables, head, grown);
     }
@@ -277,21 +315,4 @@ function linear(x: tf.Tensor3D, w: tf.Tensor2D | tf.Variable): tf.Tensor3D {
 function applyRotary(x: tf.Tensor, { cos, sin }: { cos: tf.Tensor; sin: tf.Tensor }): tf.Tensor {
   const [x1, x2] = tf.split(x, 2, -1) as [tf.Tensor, tf.Tensor];
   return tf.add(tf.mul(x, cos), tf.mul(tf.concat([tf.neg(x2), x1], -1), sin));
-}
-
-/**
- * Additive bias [B, 1, T, T]: 0 where query i may attend to key j, MASKED elsewhere. Allowed: j <= i (causal),
- * key j is not padding (attentionMask), and i, j are in the same packed segment (segmentIds).
- */
-function attentionBias(batch: number, time: number, options: ForwardOptions): tf.Tensor {
-  let allowed: tf.Tensor = tf.reshape(tf.linalg.bandPart(tf.ones([time, time]), -1, 0), [1, 1, time, time]);
-  if (options.attentionMask) {
-    allowed = tf.mul(allowed, tf.reshape(tf.cast(options.attentionMask, 'float32'), [batch, 1, 1, time]));
-  }
-  if (options.segmentIds) {
-    const seg = options.segmentIds;
-    const same = tf.equal(tf.reshape(seg, [batch, 1, time, 1]), tf.reshape(seg, [batch, 1, 1, time]));
-    allowed = tf.mul(allowed, tf.cast(same, 'float32'));
-  }
-  return tf.mul(tf.sub(1, allowed), MASKED);
 }

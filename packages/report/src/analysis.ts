@@ -89,6 +89,15 @@ export interface ModelReport {
   deltas: DeltaRow[];
   learningCurves: LearningCurve[];
   lossCurves: LossCurve[];
+  /** Each `report.samples` prompt with every cell's answer, conditions in report order then seeds. */
+  samples: SampleComparison[];
+  /** Measures only some cells of this model have (skipped or failed elsewhere), left out of the macro-averages. */
+  notAveraged: Array<{ key: string; label: string; cells: number; of: number }>;
+}
+
+export interface SampleComparison {
+  prompt: string;
+  answers: Array<{ condition: string; seed: number; text: string; finishReason: string }>;
 }
 
 export interface ReportData {
@@ -98,6 +107,18 @@ export interface ReportData {
   baseline: string | null;
   models: ModelReport[];
   cells: { done: number; failed: Array<{ model: string; condition: string; seed: number; error: string }> };
+  /** Every evaluation that was skipped or failed (cell.json `tasks`), cell by cell: never left out silently. */
+  tasks: TaskProblem[];
+}
+
+export interface TaskProblem {
+  model: string;
+  condition: string;
+  seed: number;
+  task: string;
+  status: 'skipped' | 'failed';
+  /** The reason it was skipped, or its error (first line). */
+  detail: string;
 }
 
 /** Conditions in report order: the baseline first, then alphabetical. */
@@ -107,19 +128,29 @@ export function orderConditions(conditions: Iterable<string>): string[] {
 
 export function analyzeRun(cells: CellResults[], options: { title?: string; now?: Date } = {}): ReportData {
   const done = cells.filter((c) => c.status !== 'failed');
-  const conditions = orderConditions(done.map((c) => c.cell.condition));
-  const models = [...new Set(done.map((c) => c.cell.model))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  // A cell that failed in its evaluations (cell.json `tasks`: one task threw, the others ran) still counts with the
+  // evaluations recorded as done; one that failed before them (no `tasks`) adds no scores.
+  const scored = cells.flatMap((c): CellResults[] => {
+    if (c.status !== 'failed') return [c];
+    const ok = new Set(Object.entries(c.tasks ?? {}).filter(([, o]) => o.status === 'done').map(([task]) => task));
+    const results = c.results.filter((r) => ok.has(r.task));
+    return results.length ? [{ ...c, results }] : [];
+  });
+  const conditions = orderConditions(scored.map((c) => c.cell.condition));
+  const models = [...new Set(scored.map((c) => c.cell.model))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
   return {
     title: options.title ?? 'class-it report',
     generatedAt: (options.now ?? new Date()).toISOString(),
     conditions,
     baseline: conditions.includes(BASELINE_CONDITION) ? BASELINE_CONDITION : null,
-    models: models.map((model) => analyzeModel(model, done.filter((c) => c.cell.model === model), conditions)),
+    models: models.map((model) => analyzeModel(model, scored.filter((c) => c.cell.model === model), conditions)),
     cells: {
       done: done.length,
       failed: cells.filter((c) => c.status === 'failed')
         .map((c) => ({ ...c.cell, error: c.error ?? 'unknown error' })),
     },
+    tasks: cells.flatMap((c) => Object.entries(c.tasks ?? {}).flatMap(([task, o]): TaskProblem[] =>
+      o.status === 'done' ? [] : [{ ...c.cell, task, status: o.status, detail: (o.status === 'skipped' ? o.reason : o.error).split('\n')[0]! }])),
   };
 }
 
@@ -134,6 +165,11 @@ function analyzeModel(model: string, cells: CellResults[], conditions: string[])
   for (const { values } of perCell) for (const { measure } of values.values()) if (!measures.has(measure.key)) measures.set(measure.key, measure);
   const ordered = [...measures.values()].sort(compareMeasures);
   const common = ordered.filter((m) => perCell.every(({ values }) => values.has(m.key)));
+  // Measures some cells lack (a task skipped or failed there): shown, but left out of the macro-averages, which
+  // average only what every cell has, so that conditions stay comparable.
+  const notAveraged = ordered.filter((m) => !common.includes(m)).map((m) => ({
+    key: m.key, label: m.label, cells: perCell.filter(({ values }) => values.has(m.key)).length, of: perCell.length,
+  }));
   const macros = macroDefinitions(common);
   const macroPerCell = perCell.map(({ cell, values }) => macroValues(macros, cell.results, values));
 
@@ -193,7 +229,23 @@ function analyzeModel(model: string, cells: CellResults[], conditions: string[])
     learningCurves: learningCurves(cells, conditions),
     lossCurves: cells.map(lossCurve).filter((c): c is LossCurve => c !== null)
       .sort((a, b) => conditions.indexOf(a.condition) - conditions.indexOf(b.condition) || a.seed - b.seed),
+    samples: sampleComparisons(cells, conditions),
+    notAveraged,
   };
+}
+
+/** Every sample prompt (in the order the cells answered them) with each cell's answer. */
+function sampleComparisons(cells: CellResults[], conditions: string[]): SampleComparison[] {
+  const byPrompt = new Map<string, SampleComparison>();
+  const ordered = [...cells].sort((a, b) => conditions.indexOf(a.cell.condition) - conditions.indexOf(b.cell.condition) || a.cell.seed - b.cell.seed);
+  for (const cell of ordered) {
+    for (const s of cell.samples ?? []) {
+      let entry = byPrompt.get(s.prompt);
+      if (!entry) byPrompt.set(s.prompt, (entry = { prompt: s.prompt, answers: [] }));
+      entry.answers.push({ condition: cell.cell.condition, seed: cell.cell.seed, text: s.text, finishReason: s.finishReason });
+    }
+  }
+  return [...byPrompt.values()];
 }
 
 function deltasAgainstBaseline(rows: ResultRow[], conditions: string[]): DeltaRow[] {

@@ -13,6 +13,18 @@ export function slug(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
 }
 
+/**
+ * The accuracy of guessing among a task's candidates: two-way minimal pairs (BLiMP, its supplement, EWoK), the
+ * binary (Super)GLUE tasks, three-way MNLI. Tasks scored otherwise (correlations, F1, reading) have none drawn.
+ */
+const CHANCE_ACCURACY: Record<string, number> = {
+  blimp: 50, blimp_supplement: 50, ewok: 50, boolq: 50, multirc: 50, rte: 50, wsc: 50, mrpc: 50, qqp: 50, mnli: 100 / 3,
+};
+
+export function chanceLevel(task: string, metric: string): number | undefined {
+  return metric === 'accuracy' ? CHANCE_ACCURACY[task] : undefined;
+}
+
 export function conditionColor(data: ReportData, condition: string): string {
   const i = data.conditions.indexOf(condition);
   return PALETTE[(i === -1 ? data.conditions.length : i) % PALETTE.length]!;
@@ -30,7 +42,7 @@ export function modelFigures(data: ReportData, m: ModelReport): Figure[] {
   const barPanels: Panel[] = m.rows.map((r) => barPanel(r.label, conds.map((c) => {
     const s = r.byCondition[c];
     return { label: c, color: conditionColor(data, c), value: s?.mean ?? Number.NaN, error: s?.sd ?? Number.NaN, note: s ? `n=${s.n}` : 'no result' };
-  }), r.metric));
+  }), { yLabel: r.metric, chance: chanceLevel(r.key, r.metric) }));
   figures.push({ file: `bars-${id}.svg`, title: `${m.model}: score per task and condition (mean ± sd over seeds)`,
     svg: renderFigure({ id: `bars-${id}`, title: `${m.model}: score per task and condition (mean ± sd over seeds)`, panels: barPanels, legend: conditionLegend(data, conds), columns: 4, panelWidth: 260, panelHeight: 210 }) });
 

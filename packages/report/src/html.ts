@@ -2,7 +2,7 @@
 import type { ModelReport, ReportData } from './analysis.js';
 import type { Figure } from './figures.js';
 import { escapeXml as esc } from './svg.js';
-import { decimalsOf, fmt, fmtSigned, meanSd, rowDecimals } from './tables.js';
+import { SAMPLES_NOTE, TASKS_NOTE, TASK_COLUMNS, decimalsOf, notAveragedNote, taskRow, fmt, fmtSigned, meanSd, rowDecimals, sampleAnswer } from './tables.js';
 
 const CSS = `
 body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1320px; color: #222; padding: 0 16px; }
@@ -14,6 +14,7 @@ th:first-child, td:first-child { text-align: left; } th { background: #f4f4f4; }
 tr.macro td { font-weight: 600; background: #fafafa; } td.pos { color: #1a7f37; } td.neg { color: #b42318; }
 figure { margin: 12px 0 24px; overflow-x: auto; } figcaption { font-size: 13px; color: #555; margin-top: 4px; }
 nav ul { columns: 2; font-size: 14px; } code { background: #f4f4f4; padding: 1px 4px; border-radius: 3px; }
+p.prompt { margin: 14px 0 4px; white-space: pre-wrap; } td.answer { text-align: left; white-space: pre-wrap; min-width: 320px; max-width: 880px; }
 `;
 
 export function renderHtml(data: ReportData, figures: Map<string, Figure[]>): string {
@@ -25,11 +26,16 @@ export function renderHtml(data: ReportData, figures: Map<string, Figure[]>): st
     'z-scores standardise each cell over all cells of the same task and model (population sd); per condition they are summarised by median and ' +
     'inter-quartile range (IQR). Deltas are condition mean − baseline mean; their spread is over per-seed (paired) deltas.</p>');
   body.push('<nav><ul>' + data.models.map((m) => `<li><a href="#model-${esc(anchor(m.model))}">${esc(m.model)}</a></li>`).join('') +
-    (data.cells.failed.length ? '<li><a href="#failed">failed cells</a></li>' : '') + '</ul></nav>');
+    (data.cells.failed.length ? '<li><a href="#failed">failed cells</a></li>' : '') +
+    (data.tasks.length ? '<li><a href="#tasks">skipped and failed evaluations</a></li>' : '') + '</ul></nav>');
   for (const m of data.models) body.push(modelSection(data, m, figures.get(m.model) ?? []));
   if (data.cells.failed.length) {
     body.push('<h2 id="failed">Failed cells</h2>');
     body.push(table(['model', 'condition', 'seed', 'error'], data.cells.failed.map((f) => [esc(f.model), esc(f.condition), String(f.seed), esc(f.error.split('\n')[0]!)])));
+  }
+  if (data.tasks.length) {
+    body.push('<h2 id="tasks">Skipped and failed evaluations</h2>', `<p class="note">${esc(TASKS_NOTE)}</p>`);
+    body.push(table(TASK_COLUMNS, data.tasks.map((t) => taskRow(t).map(esc))));
   }
   return `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n` +
     `<title>${esc(data.title)}</title>\n<style>${CSS}</style>\n</head>\n<body>\n${body.join('\n')}\n</body>\n</html>\n`;
@@ -62,6 +68,8 @@ function modelSection(data: ReportData, m: ModelReport, figures: Figure[]): stri
   }), m.rows.map((r) => (r.family === 'macro' ? 'macro' : ''))));
   const macros = m.rows.filter((r) => r.components);
   if (macros.length) out.push('<p class="note">' + macros.map((r) => `<b>${esc(r.label)}</b>: mean of ${r.components!.map(esc).join(', ')}`).join('<br>') + '</p>');
+  const note = notAveragedNote(m);
+  if (note) out.push(`<p class="note">${esc(note)}</p>`);
   out.push(figureHtml(fig('bars-')));
 
   if (m.zSummary.length) {
@@ -89,5 +97,13 @@ function modelSection(data: ReportData, m: ModelReport, figures: Figure[]): stri
   if (lc) out.push('<h3>Learning curves</h3>', figureHtml(lc));
   const loss = fig('loss-');
   if (loss) out.push('<h3>Training loss</h3>', figureHtml(loss));
+  if (m.samples.length) {
+    out.push('<h3>Samples</h3>', `<p class="note">${esc(SAMPLES_NOTE).replace(/`([^`]+)`/g, '<code>$1</code>')}</p>`);
+    for (const s of m.samples) {
+      out.push(`<p class="prompt"><b>Prompt:</b> ${esc(s.prompt)}</p>`);
+      out.push(table(['condition', 'seed', 'answer'], s.answers.map((a) => [esc(a.condition), String(a.seed), esc(sampleAnswer(a))]),
+        [], s.answers.map(() => ['', '', 'answer'])));
+    }
+  }
   return out.join('\n');
 }

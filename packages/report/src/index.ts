@@ -1,4 +1,4 @@
-export { loadRunResults, loadCell, loadEvalDir, loadTrainingMetrics, parseEvaluationResult } from './load.js';
+export { loadRunResults, loadCell, loadEvalDir, loadTrainingMetrics } from './load.js';
 export * from './analysis.js';
 export { GLUE_TASKS, familyOf, measuresOf, metricValue, onPercentScale, macroDefinitions, type Measure, type MeasureFamily, type MacroDefinition } from './measures.js';
 export { mean, standardDeviation, quantile, zScores, summarize, boxStats, type Summary, type BoxStats } from './stats.js';

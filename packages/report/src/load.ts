@@ -4,8 +4,9 @@
  *   <runDir>/cells/<model>__<condition>__seed<seed>/
  *     cell.json                                   {model, condition, seed, status: "done"|"failed", error?, ...}
  *     train/metrics.jsonl                         {step, stage, loss, lr, grad_norm, tokens_per_s, words_seen, ...}
- *     eval/<task>/results.json                    an EvaluationResult (plus any extra top-level fields)
+ *     eval/<task>/results.json                    core's ResultsRecord (an EvaluationResult plus details)
  *     checkpoints/chck_{N}M/eval/<task>/results.json   fast evaluations at words-seen milestones
+ *     samples.json                                core's SamplesRecord: answers to the experiment's report.samples
  *
  * A cell directory without `cell.json` (not finished yet) is skipped; a file that exists but is malformed is a
  * `DataError` naming the file and field.
@@ -13,12 +14,11 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { EvaluationResult } from '@class-it/core';
-import type { CellResults } from '@class-it/core';
-import { DataError } from '@class-it/core';
+import type { CellResults, CellTaskOutcome } from '@class-it/core';
+import { DataError, RESULTS_FILE, SAMPLES_FILE, parseEvaluationResult, parseSamplesRecord, readJsonObjectIfExists, requireStringField } from '@class-it/core';
 import { parseJsonl } from '@class-it/data-sources';
-import { typeOf } from '@class-it/core';
+import { listMilestoneCheckpoints, typeOf } from '@class-it/core';
 
-const CHECKPOINT_NAME = /^chck_(\d+(?:\.\d+)?)M$/;
 
 export async function loadRunResults(runDir: string): Promise<CellResults[]> {
   const cellsDir = path.join(runDir, 'cells');
@@ -35,10 +35,10 @@ export async function loadRunResults(runDir: string): Promise<CellResults[]> {
 /** One cell directory, or null when it has no `cell.json` or its status says it is not finished. */
 export async function loadCell(cellDir: string): Promise<CellResults | null> {
   const cellFile = path.join(cellDir, 'cell.json');
-  const cellJson = await readJsonOrNull(cellFile);
-  if (cellJson === null) return null;
-  const model = requireString(cellJson, 'model', cellFile);
-  const condition = requireString(cellJson, 'condition', cellFile);
+  const cellJson = await readJsonObjectIfExists(cellFile);
+  if (cellJson === undefined) return null;
+  const model = requireStringField(cellJson, 'model', cellFile);
+  const condition = requireStringField(cellJson, 'condition', cellFile);
   const seed = cellJson['seed'];
   if (typeof seed !== 'number' || !Number.isInteger(seed)) {
     throw new DataError(seed === undefined ? 'missing field' : `expected an integer, got ${typeOf(seed)}`, { file: cellFile, field: 'seed' });
@@ -49,14 +49,40 @@ export async function loadCell(cellDir: string): Promise<CellResults | null> {
     throw new DataError(`expected "done" or "failed", got ${JSON.stringify(status)}`, { file: cellFile, field: 'status' });
   }
   const error = typeof cellJson['error'] === 'string' ? cellJson['error'] : undefined;
+  const tasks = parseTaskOutcomes(cellJson['tasks'], cellFile);
+  const samplesFile = path.join(cellDir, SAMPLES_FILE);
+  const samples = await readJsonObjectIfExists(samplesFile);
   return {
     cell: { model, condition, seed },
     status,
     ...(error !== undefined ? { error } : {}),
+    ...(tasks !== undefined ? { tasks } : {}),
     results: await loadEvalDir(path.join(cellDir, 'eval')),
     trainingMetrics: await loadTrainingMetrics(path.join(cellDir, 'train', 'metrics.jsonl')),
     checkpoints: await loadCheckpoints(cellDir),
+    ...(samples !== undefined ? { samples: parseSamplesRecord(samples, samplesFile).samples } : {}),
   };
+}
+
+/** `cell.json` `tasks`: each evaluation's outcome (done, skipped with its reason, failed with its error). */
+function parseTaskOutcomes(value: unknown, file: string): Record<string, CellTaskOutcome> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new DataError(`expected an object, got ${typeOf(value)}`, { file, field: 'tasks' });
+  const out: Record<string, CellTaskOutcome> = {};
+  for (const [task, raw] of Object.entries(value)) {
+    const field = `tasks.${task}`;
+    const outcome = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+    const text = (key: string): string => {
+      const v = outcome[key];
+      if (typeof v !== 'string') throw new DataError(v === undefined ? 'missing field' : `expected a string, got ${typeOf(v)}`, { file, field: `${field}.${key}` });
+      return v;
+    };
+    if (outcome['status'] === 'done') out[task] = { status: 'done' };
+    else if (outcome['status'] === 'skipped') out[task] = { status: 'skipped', reason: text('reason') };
+    else if (outcome['status'] === 'failed') out[task] = { status: 'failed', error: text('error') };
+    else throw new DataError(`expected a status "done", "skipped" or "failed", got ${JSON.stringify(outcome['status'])}`, { file, field: `${field}.status` });
+  }
+  return out;
 }
 
 /** Every `<evalDir>/<task>/results.json`, sorted by task. */
@@ -64,37 +90,11 @@ export async function loadEvalDir(evalDir: string): Promise<EvaluationResult[]> 
   const entries = (await readDirOrNull(evalDir)) ?? [];
   const results: EvaluationResult[] = [];
   for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
-    const file = path.join(evalDir, entry.name, 'results.json');
-    const json = await readJsonOrNull(file);
-    if (json !== null) results.push(parseEvaluationResult(json, file));
+    const file = path.join(evalDir, entry.name, RESULTS_FILE);
+    const json = await readJsonObjectIfExists(file);
+    if (json !== undefined) results.push(parseEvaluationResult(json, file));
   }
   return results;
-}
-
-/** Validate the `EvaluationResult` fields of a results.json. JSON `null` (a NaN written by JSON.stringify) reads as NaN. */
-export function parseEvaluationResult(json: Record<string, unknown>, file: string): EvaluationResult {
-  const score = json['score'];
-  if (score !== null && (typeof score !== 'number' || !Number.isFinite(score))) {
-    throw new DataError(score === undefined ? 'missing field' : `expected a number, got ${typeOf(score)}`, { file, field: 'score' });
-  }
-  const itemCount = json['itemCount'];
-  if (typeof itemCount !== 'number' || !Number.isInteger(itemCount) || itemCount < 0) {
-    throw new DataError(itemCount === undefined ? 'missing field' : `expected a non-negative integer, got ${JSON.stringify(itemCount)}`, { file, field: 'itemCount' });
-  }
-  const files = json['files'];
-  if (!Array.isArray(files) || files.some((f) => typeof f !== 'string')) {
-    throw new DataError(files === undefined ? 'missing field' : 'expected an array of strings', { file, field: 'files' });
-  }
-  return {
-    task: requireString(json, 'task', file),
-    evaluator: requireString(json, 'evaluator', file),
-    metric: requireString(json, 'metric', file),
-    score: score === null ? Number.NaN : score,
-    groups: numberRecord(json, 'groups', file),
-    extra: numberRecord(json, 'extra', file),
-    itemCount,
-    files: files as string[],
-  };
 }
 
 /** Rows of `train/metrics.jsonl` (numbers and strings kept, nulls dropped); `step` must be a number. */
@@ -124,11 +124,10 @@ export async function loadTrainingMetrics(file: string): Promise<Array<Record<st
 async function loadCheckpoints(cellDir: string): Promise<CellResults['checkpoints']> {
   const found = new Map<string, CellResults['checkpoints'][number]>();
   for (const dir of [path.join(cellDir, 'checkpoints'), path.join(cellDir, 'train', 'checkpoints')]) {
-    for (const entry of (await readDirOrNull(dir)) ?? []) {
-      const match = CHECKPOINT_NAME.exec(entry.name);
-      if (!entry.isDirectory() || !match || found.has(entry.name)) continue;
-      const results = await loadEvalDir(path.join(dir, entry.name, 'eval'));
-      if (results.length > 0) found.set(entry.name, { name: entry.name, wordsSeen: Math.round(Number(match[1]) * 1e6), results });
+    for (const chk of await listMilestoneCheckpoints(dir, 0)) {
+      if (found.has(chk.name)) continue;
+      const results = await loadEvalDir(path.join(chk.dir, 'eval'));
+      if (results.length > 0) found.set(chk.name, { name: chk.name, wordsSeen: chk.words, results });
     }
   }
   return [...found.values()].sort((a, b) => a.wordsSeen - b.wordsSeen);
@@ -142,45 +141,4 @@ async function readDirOrNull(dir: string) {
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     throw err;
   }
-}
-
-async function readJsonOrNull(file: string): Promise<Record<string, unknown> | null> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new DataError(`invalid JSON (${(err as Error).message})`, { file });
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new DataError(`expected a JSON object, got ${typeOf(value)}`, { file });
-  }
-  return value as Record<string, unknown>;
-}
-
-function requireString(json: Record<string, unknown>, field: string, file: string): string {
-  const v = json[field];
-  if (typeof v !== 'string' || v === '') {
-    throw new DataError(v === undefined ? 'missing field' : `expected a non-empty string, got ${typeOf(v)}`, { file, field });
-  }
-  return v;
-}
-
-function numberRecord(json: Record<string, unknown>, field: string, file: string): Record<string, number> {
-  const v = json[field];
-  if (v === undefined) throw new DataError('missing field', { file, field });
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new DataError(`expected an object, got ${typeOf(v)}`, { file, field });
-  const out: Record<string, number> = {};
-  for (const [key, value] of Object.entries(v)) {
-    if (value === null) out[key] = Number.NaN;
-    else if (typeof value === 'number') out[key] = value;
-    else throw new DataError(`expected a number, got ${typeOf(value)}`, { file, field: `${field}.${key}` });
-  }
-  return out;
 }

@@ -29,6 +29,11 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   return ticks;
 }
 
+/** A value printed on a chart: one decimal for percent-like scores, three for small ones (correlations). */
+function valueLabel(v: number): string {
+  return Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(Math.abs(v) >= 1 ? 2 : 3);
+}
+
 function tickLabel(v: number): string {
   const a = Math.abs(v);
   if (a >= 1e9) return `${n(v / 1e9)}B`;
@@ -57,21 +62,32 @@ export function renderFigure(opts: { id: string; title: string; panels: Panel[];
   const cols = Math.max(1, Math.min(opts.columns ?? 3, opts.panels.length));
   const pw = opts.panelWidth ?? 320;
   const ph = opts.panelHeight ?? 230;
-  const legendHeight = opts.legend.length ? 24 : 0;
+  const width = Math.max(cols * pw, Math.ceil(opts.title.length * 8.8 + 16));
+  // legend entries flow left to right and wrap into rows that fit the figure's width
+  const legendAt: Array<{ x: number; row: number }> = [];
+  let lx = 8;
+  let row = 0;
+  for (const e of opts.legend) {
+    const w = 36 + e.label.length * 6.6;
+    if (lx > 8 && lx + w > width - 4) {
+      row++;
+      lx = 8;
+    }
+    legendAt.push({ x: lx, row });
+    lx += w;
+  }
+  const legendHeight = opts.legend.length ? 24 + 18 * row : 0;
   const top = 30 + legendHeight;
   const rows = Math.ceil(opts.panels.length / cols);
-  const width = Math.max(cols * pw, Math.ceil(opts.title.length * 8.8 + 16));
   const height = top + Math.max(1, rows) * ph + 6;
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-figure="${escapeXml(opts.id)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT} font-size="11">`);
   parts.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
   parts.push(`<text x="8" y="19" font-size="14" font-weight="600" fill="#222">${escapeXml(opts.title)}</text>`);
-  let lx = 8;
-  for (const e of opts.legend) {
-    parts.push(`<g class="legend-entry" transform="translate(${lx},${30})"><line x1="0" y1="8" x2="18" y2="8" stroke="${e.color}" stroke-width="3"${e.dash ? ` stroke-dasharray="${e.dash}"` : ''}/>` +
+  opts.legend.forEach((e, i) => {
+    parts.push(`<g class="legend-entry" transform="translate(${legendAt[i]!.x},${30 + 18 * legendAt[i]!.row})"><line x1="0" y1="8" x2="18" y2="8" stroke="${e.color}" stroke-width="3"${e.dash ? ` stroke-dasharray="${e.dash}"` : ''}/>` +
       `<text x="22" y="12" fill="#333">${escapeXml(e.label)}</text></g>`);
-    lx += 34 + e.label.length * 6.5;
-  }
+  });
   if (opts.panels.length === 0) parts.push(`<text x="8" y="${top + 20}" fill="#666">no data</text>`);
   opts.panels.forEach((p, i) => {
     const x = (i % cols) * pw;
@@ -95,8 +111,40 @@ interface Frame {
   y1: number;
 }
 
-function frameOf(w: number, h: number): Frame {
-  return { x0: MARGIN.left, x1: w - MARGIN.right, y0: MARGIN.top, y1: h - MARGIN.bottom };
+function frameOf(w: number, h: number, bottom = MARGIN.bottom): Frame {
+  return { x0: MARGIN.left, x1: w - MARGIN.right, y0: MARGIN.top, y1: h - bottom };
+}
+
+/** Width of a label in px at the 11px chart font (a fair average for mixed lower-case text). */
+const labelWidth = (s: string) => s.length * 6.2;
+/** Rotated category labels: how far they are turned and how many characters fit below the plot. */
+const ROTATION = 35;
+const ROTATED_CHARS = 16;
+/** The bottom margin that holds the category labels: rotated ones need more than a row of horizontal ones. */
+function categoryBottom(labels: string[], slot: number): number {
+  return labels.every((l) => labelWidth(l) <= slot - 4) ? MARGIN.bottom
+    : Math.ceil(14 + Math.sin((ROTATION * Math.PI) / 180) * labelWidth('x'.repeat(Math.min(ROTATED_CHARS, Math.max(...labels.map((l) => l.length))))));
+}
+
+/**
+ * The category (condition) labels under the plot: horizontal when every one fits its slot, else turned by
+ * ROTATION degrees and cut at ROTATED_CHARS (the full name stays in a `<title>` and in the legend), so that
+ * neighbours never run into each other.
+ */
+function categoryLabels(f: Frame, labels: string[], slot: number): string {
+  const rotate = labels.some((l) => labelWidth(l) > slot - 4);
+  return labels.map((label, i) => {
+    const cx = f.x0 + slot * (i + 0.5);
+    if (!rotate) return `<text class="category" x="${n(cx)}" y="${f.y1 + 14}" text-anchor="middle" fill="#333">${escapeXml(label)}</text>`;
+    return `<text class="category" transform="translate(${n(cx + 3)},${f.y1 + 10}) rotate(-${ROTATION})" text-anchor="end" fill="#333">` +
+      `${escapeXml(truncate(label, ROTATED_CHARS))}<title>${escapeXml(label)}</title></text>`;
+  }).join('');
+}
+
+/** A dashed horizontal reference line across the plot with its label at the right end (e.g. chance level). */
+function referenceLine(f: Frame, yv: number, label: string, cls: string): string {
+  return `<line class="${cls}" x1="${f.x0}" x2="${f.x1}" y1="${n(yv)}" y2="${n(yv)}" stroke="#c0392b" stroke-width="1.2" stroke-dasharray="5 3"><title>${escapeXml(label)}</title></line>` +
+    `<text x="${f.x1 - 2}" y="${n(yv - 3)}" text-anchor="end" font-size="10" fill="#c0392b" stroke="#ffffff" stroke-width="3" paint-order="stroke">${escapeXml(label)}</text>`;
 }
 
 function linear(d0: number, d1: number, r0: number, r1: number) {
@@ -138,17 +186,27 @@ export interface Bar {
   note?: string;
 }
 
-/** Bars (one per condition) with ±sd error bars. */
-export function barPanel(title: string, bars: Bar[], yLabel?: string): Panel {
+export interface BarOptions {
+  yLabel?: string;
+  /** The score of guessing (e.g. 50 for two-way minimal pairs), drawn as a dashed line. */
+  chance?: number;
+}
+
+/**
+ * Bars (one per condition) with ±sd error bars and the value above each bar. The y axis always starts at zero
+ * (a bar's length is its value: no cut axis makes a 0.8-point gap look large), and a task's chance level is drawn.
+ */
+export function barPanel(title: string, bars: Bar[], options: BarOptions = {}): Panel {
   return {
     title,
     render(w, h) {
-      const f = frameOf(w, h);
-      const ticks = domainTicks(bars.flatMap((b) => [b.value, b.value - (b.error || 0), b.value + (b.error || 0)]));
+      const slot0 = (w - MARGIN.left - MARGIN.right) / Math.max(1, bars.length);
+      const f = frameOf(w, h, categoryBottom(bars.map((b) => b.label), slot0));
+      const ticks = domainTicks([...bars.flatMap((b) => [b.value, b.value - (b.error || 0), b.value + (b.error || 0)]), ...(options.chance !== undefined ? [options.chance] : [])], true);
       const y = linear(ticks[0]!, ticks[ticks.length - 1]!, f.y1, f.y0);
-      const base = y(Math.max(ticks[0]!, Math.min(0, ticks[ticks.length - 1]!)));
+      const base = y(0);
       const slot = (f.x1 - f.x0) / Math.max(1, bars.length);
-      const parts = [yAxis(f, ticks, y, yLabel)];
+      const parts = [yAxis(f, ticks, y, options.yLabel)];
       bars.forEach((b, i) => {
         const cx = f.x0 + slot * (i + 0.5);
         const bw = Math.min(48, slot * 0.7);
@@ -162,10 +220,16 @@ export function barPanel(title: string, bars: Bar[], yLabel?: string): Panel {
             const yb = y(b.value + b.error);
             parts.push(`<path class="errorbar" d="M${n(cx)},${n(ya)}V${n(yb)}M${n(cx - 5)},${n(ya)}H${n(cx + 5)}M${n(cx - 5)},${n(yb)}H${n(cx + 5)}" stroke="#222" stroke-width="1.2" fill="none"/>`);
           }
+          if (slot >= 26) {
+            // beyond the end of the bar and its error bar: above a positive bar, below a negative one
+            const reach = b.value + Math.sign(b.value || 1) * (Number.isFinite(b.error) ? b.error : 0);
+            parts.push(`<text class="value" x="${n(cx)}" y="${n(b.value >= 0 ? y(reach) - 3 : y(reach) + 10)}" text-anchor="middle" font-size="9" fill="#333">${valueLabel(b.value)}</text>`);
+          }
         }
-        parts.push(`<text x="${n(cx)}" y="${f.y1 + 14}" text-anchor="middle" fill="#333">${escapeXml(truncate(b.label, Math.max(4, Math.floor(slot / 6.5))))}</text>`);
       });
+      parts.push(categoryLabels(f, bars.map((b) => b.label), slot));
       parts.push(`<line x1="${f.x0}" x2="${f.x1}" y1="${n(base)}" y2="${n(base)}" stroke="#888"/>`);
+      if (options.chance !== undefined) parts.push(referenceLine(f, y(options.chance), `chance ${valueLabel(options.chance)}`, 'chance'));
       return parts.join('');
     },
   };
@@ -187,7 +251,7 @@ export function boxPanel(title: string, boxes: Box[], yLabel?: string): Panel {
   return {
     title,
     render(w, h) {
-      const f = frameOf(w, h);
+      const f = frameOf(w, h, categoryBottom(boxes.map((b) => b.label), (w - MARGIN.left - MARGIN.right) / Math.max(1, boxes.length)));
       const ticks = domainTicks(boxes.flatMap((b) => [b.whiskerLow, b.whiskerHigh, ...b.points]), true);
       const y = linear(ticks[0]!, ticks[ticks.length - 1]!, f.y1, f.y0);
       const slot = (f.x1 - f.x0) / Math.max(1, boxes.length);
@@ -204,8 +268,8 @@ export function boxPanel(title: string, boxes: Box[], yLabel?: string): Panel {
           const jitter = ((((j * 2654435761) >>> 0) % 1000) / 1000 - 0.5) * bw * 0.6;
           parts.push(`<circle class="point" cx="${n(cx + jitter)}" cy="${n(y(p))}" r="2.2" fill="#222" fill-opacity="0.6"/>`);
         });
-        parts.push(`<text x="${n(cx)}" y="${f.y1 + 14}" text-anchor="middle" fill="#333">${escapeXml(truncate(b.label, Math.max(4, Math.floor(slot / 6.5))))}</text>`);
       });
+      parts.push(categoryLabels(f, boxes.map((b) => b.label), slot));
       return parts.join('');
     },
   };

@@ -1,5 +1,5 @@
 /** The report's tables as markdown and CSV. */
-import type { ConditionStats, ModelReport, ReportData, ResultRow } from './analysis.js';
+import type { ConditionStats, ModelReport, ReportData, ResultRow, TaskProblem } from './analysis.js';
 
 /** Decimals for a row: 2 for percent-scale scores, 3 for small ones (correlations, reading ΔR²). */
 export function rowDecimals(values: number[]): number {
@@ -45,7 +45,26 @@ export function renderMarkdown(data: ReportData): string {
     out.push('## Failed cells', '');
     out.push(mdTable(['model', 'condition', 'seed', 'error'], data.cells.failed.map((f) => [f.model, f.condition, String(f.seed), f.error.split('\n')[0]!])), '');
   }
+  if (data.tasks.length) {
+    out.push('## Skipped and failed evaluations', '', TASKS_NOTE, '');
+    out.push(mdTable(TASK_COLUMNS, data.tasks.map(taskRow)), '');
+  }
   return out.join('\n');
+}
+
+/** The evaluations a report lists as skipped or failed: what each column says. */
+export const TASK_COLUMNS = ['model', 'condition', 'seed', 'task', 'status', 'reason or error'];
+export const TASKS_NOTE = 'These evaluations have no score in the cells listed; the macro-averages are over the measures every cell of a model has.';
+
+export function taskRow(t: TaskProblem): string[] {
+  return [t.model, t.condition, String(t.seed), t.task, t.status, t.detail];
+}
+
+/** Says which measures the macro-averages leave out, because only some cells have them (null when none). */
+export function notAveragedNote(m: ModelReport): string | null {
+  if (m.notAveraged.length === 0) return null;
+  return 'Macro-averages are over the measures every cell has; not averaged (missing in some cells): ' +
+    m.notAveraged.map((n) => `${n.label} (${n.cells} of ${n.of} cells)`).join(', ') + '.';
 }
 
 function modelMarkdown(m: ModelReport, data: ReportData): string[] {
@@ -60,6 +79,8 @@ function modelMarkdown(m: ModelReport, data: ReportData): string[] {
   if (macros.length) {
     out.push(...macros.map((r) => `- ${r.label}: mean of ${r.components!.join(', ')}`), '');
   }
+  const note = notAveragedNote(m);
+  if (note) out.push(note, '');
   if (m.zSummary.length) {
     out.push('### z-scores per condition (median, inter-quartile range)', '');
     out.push(mdTable(['tasks', 'condition', 'n', 'median', 'Q1', 'Q3', 'IQR'], m.zSummary.map((s) =>
@@ -77,7 +98,26 @@ function modelMarkdown(m: ModelReport, data: ReportData): string[] {
           fmt(d.pairedSd, dec), d.pairedSeeds ? `${fmtSigned(d.pairedMin, dec)} … ${fmtSigned(d.pairedMax, dec)}` : '–'];
       })), '');
   }
+  if (m.samples.length) {
+    out.push('### Samples', '', `${SAMPLES_NOTE} Line breaks are shown as ⏎.`, '');
+    for (const s of m.samples) {
+      out.push(`**Prompt:** ${oneLine(s.prompt)}`, '');
+      out.push(mdTable(['condition', 'seed', 'answer'], s.answers.map((a) => [a.condition, String(a.seed), oneLine(sampleAnswer(a))])), '');
+    }
+  }
   return out;
+}
+
+export const SAMPLES_NOTE = 'Each condition\'s greedy answer to the same prompt (`report.samples` in the experiment); an answer that ' +
+  'reached the token limit ends with “…”.';
+
+/** An answer as shown: its text, and “…” when it was cut at the token limit. */
+export function sampleAnswer(a: { text: string; finishReason: string }): string {
+  return a.text + (a.finishReason === 'length' ? ' …' : '');
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\r?\n/g, ' ⏎ ');
 }
 
 function csvCell(v: string | number | null | undefined): string {
@@ -96,7 +136,9 @@ export function renderCsvFiles(data: ReportData): Record<string, string> {
   const zscores: Array<Array<string | number>> = [];
   const zsummary: Array<Array<string | number>> = [];
   const deltas: Array<Array<string | number>> = [];
+  const samples: Array<Array<string | number>> = [];
   for (const m of data.models) {
+    for (const s of m.samples) for (const a of s.answers) samples.push([m.model, s.prompt, a.condition, a.seed, a.finishReason, a.text]);
     for (const r of m.rows) {
       for (const c of data.conditions) {
         const s = r.byCondition[c];
@@ -116,5 +158,6 @@ export function renderCsvFiles(data: ReportData): Record<string, string> {
     'zscores.csv': csv(['model', 'key', 'condition', 'seed', 'score', 'z'], zscores),
     'zscore-summary.csv': csv(['model', 'tasks', 'condition', 'n', 'median', 'q1', 'q3', 'iqr', 'min', 'max'], zsummary),
     'deltas.csv': csv(['model', 'key', 'task', 'condition', 'baseline_mean', 'condition_mean', 'delta', 'paired_seeds', 'paired_sd', 'paired_min', 'paired_max'], deltas),
+    ...(samples.length ? { 'samples.csv': csv(['model', 'prompt', 'condition', 'seed', 'finish_reason', 'answer'], samples) } : {}),
   };
 }

@@ -208,6 +208,38 @@ describe('report: numbers', () => {
     expect(md).toContain('Cells: 0 done, 8 failed.');
   });
 
+  it('skipped and failed evaluations are listed per cell; the cell keeps its other scores; macro-averages say what they leave out', async () => {
+    const dir = await writeSyntheticRun();
+    const cellDir = path.join(dir, 'cells', 'tiny__merged__seed2');
+    // merged/2: RTE threw (its cell failed in evaluation), WUG was skipped (optional, data missing); the rest ran.
+    await fs.rm(path.join(cellDir, 'eval', 'rte'), { recursive: true });
+    await fs.rm(path.join(cellDir, 'eval', 'wug_adj'), { recursive: true });
+    await fs.writeFile(path.join(cellDir, 'cell.json'), JSON.stringify({
+      model: 'tiny', condition: 'merged', seed: 2, status: 'failed', error: 'evaluation rte failed',
+      tasks: { blimp: { status: 'done' }, reading: { status: 'done' }, mrpc: { status: 'done' }, rte: { status: 'failed', error: 'RangeError: boom\n  at x' },
+        wug_adj: { status: 'skipped', reason: 'optional, data missing: wug_adj/' } },
+    }));
+    const analysed = analyzeRun(await loadRunResults(dir), { now: new Date(0) });
+    expect(analysed.tasks).toEqual([
+      { model: 'tiny', condition: 'merged', seed: 2, task: 'rte', status: 'failed', detail: 'RangeError: boom' },
+      { model: 'tiny', condition: 'merged', seed: 2, task: 'wug_adj', status: 'skipped', detail: 'optional, data missing: wug_adj/' },
+    ]);
+    const blimp = analysed.models[0]!.rows.find((r) => r.key === 'blimp')!;
+    expect(Object.keys(blimp.byCondition['merged']!.seeds)).toEqual(['1', '2']);
+    expect(Object.keys(analysed.models[0]!.rows.find((r) => r.key === 'rte')!.byCondition['merged']!.seeds)).toEqual(['1']);
+    expect(analysed.models[0]!.notAveraged.map((n) => [n.key, n.cells, n.of])).toEqual([['wug_adj', 5, 6], ['rte', 5, 6]]); // hybrid/1 failed before evaluating: no scores
+    const zeroShot = analysed.models[0]!.rows.find((r) => r.key === 'macro:zero-shot')!;
+    expect(zeroShot.components).toEqual(['blimp', 'reading', 'reading:self_paced_reading']);
+    await writeRunReport({ runDir: dir });
+    const md = await fs.readFile(path.join(dir, 'report', 'report.md'), 'utf8');
+    expect(md).toContain('## Skipped and failed evaluations');
+    expect(md).toContain('| tiny | merged | 2 | rte | failed | RangeError: boom |');
+    expect(md).toContain('not averaged (missing in some cells): wug_adj (5 of 6 cells), rte (5 of 6 cells).');
+    const html = await fs.readFile(path.join(dir, 'report', 'report.html'), 'utf8');
+    expect(html).toContain('<h2 id="tasks">Skipped and failed evaluations</h2>');
+    expect(html).toContain('optional, data missing: wug_adj/');
+  });
+
   it('quantile interpolates like numpy', () => {
     expect(quantile([1, 2, 3, 4], 0.25)).toBeCloseTo(1.75, 12);
     expect(quantile([5], 0.75)).toBe(5);

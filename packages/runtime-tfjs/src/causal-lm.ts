@@ -4,6 +4,7 @@
  * runtime works on this interface only, so a new architecture needs no change outside its own package.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import type { KVCache } from './generation/kv-cache.js';
 
 export interface ForwardOptions {
   /** Dropout on (training) or off. */
@@ -21,6 +22,16 @@ export interface ForwardOptions {
   hiddenOnly?: boolean;
 }
 
+/** Inputs of one incremental-decoding step besides the new token ids (see `CausalLMModule.forwardCached`). */
+export interface CachedForwardOptions {
+  /** Position id of each new token, [B, T]. */
+  positionIds: tf.Tensor2D;
+  /** Additive attention bias [B, 1, T, keys] over the cache's keys after this step (`KVCache.keyWidth`; +0 allowed,
+   *  `MASKED` blocked): the causal and padding rules, and positions not written yet, built by the runtime
+   *  (`cachedAttentionBias`). */
+  attentionBias: tf.Tensor4D;
+}
+
 export interface ForwardOutput {
   /** [B, T, V] next-token logits. */
   logits: tf.Tensor3D;
@@ -32,6 +43,12 @@ export interface CausalLMModule {
   readonly architecture: string;
   /** HF config (GPT2Config / LlamaConfig field names). */
   readonly config: Record<string, unknown>;
+  /**
+   * HF class names its checkpoints are saved under (config.json `architectures`, e.g. `GPT2LMHeadModel`): the
+   * causal-LM class, which transformers' `AutoModelForCausalLM` opens. A fine-tuned classifier's backbone is saved
+   * under the same names (its head goes to a separate file).
+   */
+  readonly hfArchitectures: readonly string[];
   readonly hiddenSize: number;
   readonly vocabSize: number;
   readonly contextLength: number;
@@ -41,6 +58,20 @@ export interface CausalLMModule {
   noWeightDecay(name: string): boolean;
   /** Causal forward pass. ids: [B, T] int32. Must be called inside tf.tidy or have its outputs disposed. */
   forward(ids: tf.Tensor2D, options: ForwardOptions): ForwardOutput;
+  /**
+   * Optional: the LM head alone, final hidden states [N, H] (rows of `forward(..., { hiddenOnly: true }).hidden`)
+   * to next-token logits [N, V], the numbers `forward` gives for those rows. Scoring uses it to compute logits only
+   * at the positions it reads, a few hundred rows at a time (without it, it takes them from the full [B, T, V]).
+   * Must be called inside tf.tidy or have its output disposed.
+   */
+  lmHead?(hidden: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * Optional: incremental decoding (generation). Run the new tokens `ids` [B, T] attending to the keys/values in
+   * `cache` and their own, append their keys/values to `cache`, and return the next-token logits of the last new
+   * position, [B, V]. Same numbers as `forward` on the whole sequence. Must be called inside tf.tidy or have its
+   * output disposed. Without it, generation re-runs the whole sequence each step.
+   */
+  forwardCached?(ids: tf.Tensor2D, cache: KVCache, options: CachedForwardOptions): tf.Tensor2D;
   /** Weights in HF layout for model.safetensors (name -> float32 tensor data and shape). */
   exportWeights(): Map<string, { shape: number[]; data: Float32Array }>;
   /**

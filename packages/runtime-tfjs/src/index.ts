@@ -5,6 +5,7 @@ export * from './safetensors/index.js';
 export * from './scoring/index.js';
 export * from './checkpoint/index.js';
 export * from './model/index.js';
+export * from './generation/index.js';
 export * from './classifier/index.js';
 export * from './training/index.js';
 export { TfjsRuntime } from './runtime.js';

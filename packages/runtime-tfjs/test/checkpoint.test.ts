@@ -77,15 +77,16 @@ describe('checkpoint directories', () => {
   it('TfjsLanguageModel reports its info and saves through the checkpoint module', async () => {
     const module = new ToyCausalLM(12, 1);
     const tok = trainByteLevelBpe(corpus, { vocabSize: 300, specialTokens: { eos: '<|endoftext|>' } });
-    expect(() => new TfjsLanguageModel(module, tok, { architecture: 'toy', hfArchitectures: [], source: 'x', parameterCount: 1 }))
+    expect(() => new TfjsLanguageModel(module, tok, { architecture: 'toy', source: 'x', parameterCount: 1 }))
       .toThrow(/tokenizer has \d+ tokens but the model's vocabulary has only 50/);
     const small = { ...tokenizer, vocabSize: 40, save: (d: string) => tokenizer.save(d) } as unknown as typeof tokenizer;
-    const model = new TfjsLanguageModel(module, small, { architecture: 'toy', hfArchitectures: ['Toy'], source: 'fresh', parameterCount: 1234 });
+    const model = new TfjsLanguageModel(module, small, { architecture: 'toy', source: 'fresh', parameterCount: 1234 });
     expect(model.info).toEqual({ architecture: 'toy', source: 'fresh', parameterCount: 1234, backend: 'wasm', contextLength: 12 });
     expect(model.hiddenSize).toBe(8);
     const dir = path.join(work, 'model');
     await model.save(dir);
     const loaded = await readCheckpointDir(dir);
+    expect(loaded.config.architectures).toEqual(['ToyForCausalLM']); // the module's HF class names
     expect(Array.from(loaded.weights.get('emb')!.data)).toEqual(Array.from(module.variables.get('emb')!.dataSync()));
     model.dispose();
   });

@@ -69,7 +69,10 @@ describe('pair encoding and padding', () => {
     expect(Array.from(left.ids)).toEqual([5, 6, 7, 0, 0, 8]);
     expect(Array.from(left.mask)).toEqual([1, 1, 1, 0, 0, 1]);
     expect(left.poolIndex).toEqual([2, 2]);
-    expect(padBatch([[5, 6, 7], [8]], 0, 'left', 'first').poolIndex).toEqual([0, 0]); // the reference's encoding[:, 0]
+    expect(Array.from(left.positionIds)).toEqual([0, 1, 2, 0, 0, 0]);
+    // `first` pools the first real token: index 0 with right padding (the reference's encoding[:, 0]), never a pad.
+    expect(padBatch([[5, 6, 7], [8]], 0, 'right', 'first').poolIndex).toEqual([0, 0]);
+    expect(padBatch([[5, 6, 7], [8]], 0, 'left', 'first').poolIndex).toEqual([0, 2]);
   });
 
   const python = findPython(['tokenizers']);

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EpochReport } from '@class-it/core';
-import { TfjsClassifierTrainer, seededPermutation, readClassifierState, splitByTokens } from '../src/classifier/index.js';
+import { TfjsClassifierTrainer, padBatch, pooledHidden, seededPermutation, readClassifierState, splitByTokens } from '../src/classifier/index.js';
 import { causalModuleOf } from '../src/causal-lm.js';
 import { readSafetensors } from '../src/safetensors/index.js';
 import { weightsOf, maxAbsDiff } from './training-fixtures.js';
@@ -18,6 +18,27 @@ beforeAll(async () => {
 const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), 'classifier-'));
 const train = containsWordTask(128, 1);
 const valid = containsWordTask(48, 2);
+
+describe('pooling with left padding', () => {
+  it('pools the first (or last) real token, the same vector whatever the batch neighbours', () => {
+    const model = classifierModel();
+    const view = causalModuleOf(model);
+    const three = [11, 12, 13];
+    const neighbours = [[21, 22, 23, 24, 25], [31, 32, 33, 34, 35, 36, 37]];
+    for (const pooling of ['first', 'last'] as const) {
+      const pooledOf = (rows: number[][]) => tf.tidy(() => pooledHidden(view, padBatch(rows, 0, 'left', pooling), 'left', false, 0).arraySync()[0]!);
+      const alone = pooledOf([three]);
+      for (const n of neighbours) {
+        const beside = pooledOf([three, n]);
+        expect(Math.max(...beside.map((v, i) => Math.abs(v - alone[i]!))), `${pooling} beside ${n.length} tokens`).toBeLessThan(1e-5);
+      }
+      // Right padding pools the same vectors as left padding.
+      const right = tf.tidy(() => pooledHidden(view, padBatch([three, neighbours[1]!], 0, 'right', pooling), 'right', false, 0).arraySync()[0]!);
+      expect(Math.max(...right.map((v, i) => Math.abs(v - alone[i]!)))).toBeLessThan(1e-5);
+    }
+    model.dispose();
+  });
+});
 
 describe('TfjsClassifierTrainer', () => {
   it('learns a synthetic task well above chance, without touching the caller\'s weights or leaking tensors', async () => {
@@ -84,6 +105,9 @@ describe('TfjsClassifierTrainer', () => {
     expect(Array.from(backboneB.tensors.get('wte.weight')!.data)).toEqual(Array.from(backboneA.tensors.get('wte.weight')!.data));
     const info = JSON.parse(await fs.readFile(path.join(dirA, 'model/classifier.json'), 'utf8'));
     expect(info).toMatchObject({ num_labels: 2, pooling: 'first', padding_side: 'left' });
+    // the backbone's config.json names the HF classes the architecture's module declares
+    const config = JSON.parse(await fs.readFile(path.join(dirA, 'model/config.json'), 'utf8'));
+    expect(config.architectures).toEqual(['TinyTestForCausalLM']);
     await fs.access(path.join(dirA, 'model/tokenizer.json'));
   });
 

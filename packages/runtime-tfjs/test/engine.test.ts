@@ -1,6 +1,6 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initEngine, currentBackend, engineDetails, matMul, embeddingLookup, gelu, dropout, layerNorm } from '../src/engine/index.js';
+import { initEngine, ensureEngine, currentBackend, engineDetails, matMul, embeddingLookup, gelu, dropout, layerNorm } from '../src/engine/index.js';
 
 /** Deterministic pseudo-random floats. */
 function values(n: number, seed: number): Float32Array {
@@ -58,6 +58,17 @@ describe('engine', () => {
     expect(currentBackend()).toBe('wasm');
     expect(engineDetails()?.provider).toBe('@tensorflow/tfjs-backend-wasm');
     await expect(initEngine('metal')).rejects.toThrow(/unknown backend 'metal'/);
+  });
+
+  it('ensureEngine keeps the engine an application chose, and starts the default one when none was', async () => {
+    await initEngine('cpu');
+    await ensureEngine();
+    expect(currentBackend()).toBe('cpu');
+    await tf.setBackend('wasm'); // a backend switched behind initEngine's back: no engine was chosen
+    expect(engineDetails()).toBeUndefined();
+    await ensureEngine();
+    expect(engineDetails()?.choice).toBe('auto');
+    expect(['tensorflow', 'wasm']).toContain(currentBackend());
   });
 
   it('auto picks native TensorFlow when it is installed, else wasm', async () => {

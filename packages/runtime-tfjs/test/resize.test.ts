@@ -18,6 +18,7 @@ let instances = 0;
 /** logits = E[ids] E^T (tied, no context): enough to see rows and their gradients. */
 class TiedToyLM implements CausalLMModule {
   readonly architecture = 'toy';
+  readonly hfArchitectures = ['ToyForCausalLM'];
   readonly config: Record<string, unknown>;
   readonly variables = new Map<string, tf.Variable>();
   readonly hiddenSize = 4;
@@ -49,7 +50,7 @@ class TiedToyLM implements CausalLMModule {
 
 const CORPUS = ['the cat sat on the mat', 'a dog barks at the moon', 'she reads books every night'];
 const bpe = () => trainByteLevelBpe(Array(3).fill(CORPUS).flat(), { vocabSize: 280, specialTokens: { eos: '<|endoftext|>' } });
-const options = { architecture: 'toy', hfArchitectures: ['Toy'], source: 'test', parameterCount: 0 };
+const options = { architecture: 'toy', source: 'test', parameterCount: 0 };
 
 beforeAll(async () => {
   await initEngine('cpu');

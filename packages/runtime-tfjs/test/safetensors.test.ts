@@ -160,7 +160,7 @@ const python = findTorchPython();
 if (!python) console.warn('SKIPPED: safetensors interop with Python: no python with torch + safetensors (looked for .venv/bin/python, python3)');
 
 describe.skipIf(!python)('interoperability with Python safetensors.torch', () => {
-  const helper = path.join(here, 'py/tokenizer_parity.py');
+  const helper = path.join(here, 'py/safetensors_interop.py');
   const run = (args: string[]) => {
     const r = spawnSync(python!, [helper, ...args], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(r.stderr);

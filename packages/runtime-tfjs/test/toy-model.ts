@@ -42,6 +42,7 @@ export class WordTokenizer implements Tokenizer {
 /** logits_t = (mean_{s<=t} E[x_s] + P[t]) W^T: causal, so right padding cannot reach real tokens. */
 export class ToyCausalLM implements CausalLMModule {
   readonly architecture = 'toy';
+  readonly hfArchitectures = ['ToyForCausalLM'];
   readonly config = { model_type: 'toy' };
   readonly hiddenSize = 8;
   readonly vocabSize = 50;

@@ -14,6 +14,7 @@ let instances = 0;
 
 export class TinyCausalLM implements CausalLMModule {
   readonly architecture = 'tiny-test';
+  readonly hfArchitectures = ['TinyTestForCausalLM'];
   readonly config: Record<string, unknown>;
   readonly variables = new Map<string, tf.Variable>();
   readonly hiddenSize: number;
@@ -62,6 +63,7 @@ export class TinyCausalLM implements CausalLMModule {
     const k = lin(x, 'k');
     const val = lin(x, 'v');
     let allowed = tf.tile(tf.linalg.bandPart(tf.ones([t, t]), -1, 0).reshape([1, t, t]), [b, 1, 1]);
+    if (options.attentionMask) allowed = tf.mul(allowed, tf.cast(options.attentionMask, 'float32').reshape([b, 1, t])); // no attending to pads
     if (options.segmentIds) {
       const seg = options.segmentIds.toFloat();
       allowed = tf.mul(allowed, tf.cast(tf.equal(seg.reshape([b, t, 1]), seg.reshape([b, 1, t])), 'float32'));

@@ -62,6 +62,28 @@ describe('AdamW', () => {
     expect(tf.memory().numTensors).toBe(before);
     w.dispose();
   });
+
+  it('reset starts the moments and the bias-correction step from zero: the next update equals a fresh optimizer\'s', () => {
+    const cfg = { beta1: 0.9, beta2: 0.95, epsilon: 1e-8, weightDecay: 0 };
+    const w1 = tf.variable(tf.tensor1d([0.5, -1.0]), true, 'adamw-reset/w1');
+    const w2 = tf.variable(tf.tensor1d([0.5, -1.0]), true, 'adamw-reset/w2');
+    const used = new AdamW(new Map([['w', w1]]), cfg, () => true);
+    const fresh = new AdamW(new Map([['w', w2]]), cfg, () => true);
+    const g = (xs: number[]) => new Map([['w', tf.tensor1d(xs)]]);
+    used.apply(g([3, -2]), 1e-2);
+    w1.assign(tf.tensor1d([0.5, -1.0]));
+    const before = tf.memory().numTensors;
+    used.reset();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(used.step).toBe(0);
+    used.apply(g([0.2, -0.4]), 1e-2);
+    fresh.apply(g([0.2, -0.4]), 1e-2);
+    expect(Array.from(w1.dataSync())).toEqual(Array.from(w2.dataSync()));
+    used.dispose();
+    fresh.dispose();
+    w1.dispose();
+    w2.dispose();
+  });
 });
 
 describe('gradient clipping', () => {

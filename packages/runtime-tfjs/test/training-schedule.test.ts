@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { learningRateAt, planLearningRate, scheduleSegments, warmupStepsFor } from '../src/training/schedule.js';
 import { buildRows } from '../src/training/batching.js';
-import { buildPlan, locateStep } from '../src/training/plan.js';
+import { buildPlan, lastOptimizerReset, locateStep } from '../src/training/plan.js';
 import type { TrainerSettings, TrainingSequence } from '@class-it/core';
 
 const s = { learningRate: 1e-3, minLearningRateRatio: 0.1, warmupFraction: 0.1 };
@@ -82,5 +82,35 @@ describe('batching and the plan', () => {
     const cut = buildPlan(stages, { ...settings, maxSteps: 3 });
     expect(cut.totalSteps).toBe(3);
     expect(cut.stages.map((st) => st.name)).toEqual(['a']);
+  });
+
+  it('reshuffleEpochs: the first epoch keeps the given order, every later one is its own seeded, stage-local permutation', () => {
+    const settings = { sequenceLength: 4, packing: false, batchSize: 5, gradAccumulation: 1, warmupFraction: 0, seed: 3, reshuffleEpochs: true } as TrainerSettings;
+    const stage = (name: string) => ({ name, sequences: Array.from({ length: 10 }, (_, i) => seq([i, 100])), epochs: 3, schedule: 'reset' as const });
+    const plan = buildPlan([stage('a'), stage('b')], settings);
+    const epochOf = (first: number) => [first, first + 1].flatMap((step) => locateStep(plan, step).microBatches.flat().map((r) => r.ids[0]));
+    const [e0, e1, e2] = [0, 2, 4].map(epochOf);
+    expect(e0).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    for (const e of [e1!, e2!]) expect([...e].sort((x, y) => x - y)).toEqual(e0);
+    expect(e1).not.toEqual(e0);
+    expect(e2).not.toEqual(e1);
+    // Rebuilt from the same settings (a resumed run), the same orders; the second stage's orders are its own.
+    const again = buildPlan([stage('a'), stage('b')], settings);
+    expect([2, 3].flatMap((step) => locateStep(again, step).microBatches.flat().map((r) => r.ids[0]))).toEqual(e1);
+    expect(epochOf(6)).toEqual(e0);
+    expect(epochOf(8)).not.toEqual(e1);
+    // Without it, every epoch replays the given order (pretraining orders its epochs itself).
+    const replay = buildPlan([stage('a')], { ...settings, reshuffleEpochs: false });
+    expect([2, 3].flatMap((step) => locateStep(replay, step).microBatches.flat().map((r) => r.ids[0]))).toEqual(e0);
+  });
+
+  it('lastOptimizerReset: the stage start the AdamW moments restarted from, with reset; 0 with keep', () => {
+    const settings = { sequenceLength: 4, packing: false, batchSize: 1, gradAccumulation: 1, warmupFraction: 0 } as TrainerSettings;
+    const plan = buildPlan([
+      { name: 'a', sequences: [seq([1, 2]), seq([2, 3])], epochs: 1, schedule: 'reset' as const },
+      { name: 'b', sequences: [seq([1, 2]), seq([2, 3]), seq([3, 4])], epochs: 1, schedule: 'reset' as const },
+    ], settings);
+    expect([0, 1, 2, 4].map((step) => lastOptimizerReset(plan, step, 'reset'))).toEqual([0, 0, 2, 2]);
+    expect(lastOptimizerReset(plan, 4, 'keep')).toBe(0);
   });
 });

@@ -5,7 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { TrainerSettings, TrainingContext, TrainingSequence, TrainingStageData } from '@class-it/core';
-import { TfjsTrainer, milestoneDirName } from '../src/training/trainer.js';
+import { milestoneName as milestoneDirName } from '@class-it/core';
+import { TfjsTrainer } from '../src/training/trainer.js';
 import { evaluationLoss } from '../src/training/trainer.js';
 import { buildRows } from '../src/training/batching.js';
 import { maxAbsDiff, patternSequences, tinyModel, weightsOf } from './training-fixtures.js';
@@ -118,7 +119,7 @@ describe('TfjsTrainer', () => {
         if (p.step === 7) throw new Error('simulated kill');
       },
     }))).rejects.toThrow('simulated kill');
-    const state = JSON.parse(await fs.readFile(path.join(dir, 'checkpoints/last/train-state.json'), 'utf8'));
+    const state = JSON.parse(await fs.readFile(path.join(dir, 'checkpoints/step-00000006/train-state.json'), 'utf8'));
     expect(state.step).toBe(6);
     expect(state.stageName).toBe('first');
     expect(state.epoch).toBe(1);
@@ -162,7 +163,7 @@ describe('TfjsTrainer', () => {
     expect(summary.milestoneDirs).toEqual([path.join(dir, milestoneDirName(milestone))]);
     await fs.access(path.join(dir, milestoneDirName(milestone), 'weights.json'));
     await fs.access(path.join(dir, 'final', 'weights.json'));
-    await fs.access(path.join(dir, 'checkpoints', 'last', 'weights.json'));
+    await fs.access(path.join(dir, 'checkpoints', 'step-00000005', 'weights.json'));
     expect(milestoneDirName(1e6)).toBe('chck_1M');
     expect(milestoneDirName(2.5e5)).toBe('chck_0.25M');
     const metrics = await readMetrics(dir);
@@ -190,7 +191,7 @@ describe('TfjsTrainer', () => {
         if (p.step === 3) model.module.variables.get('ln_f.weight')!.assign(tf.fill([8], Number.NaN));
       },
     }))).rejects.toThrow(/step 4 .*not finite.*step 2/);
-    const state = JSON.parse(await fs.readFile(path.join(dir, 'checkpoints/last/train-state.json'), 'utf8'));
+    const state = JSON.parse(await fs.readFile(path.join(dir, 'checkpoints/step-00000002/train-state.json'), 'utf8'));
     expect(state.step).toBe(2);
   });
 

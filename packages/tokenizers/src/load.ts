@@ -1,7 +1,7 @@
 /** Read a tokenizer directory: `tokenizer.json` (+ `tokenizer_config.json`), or GPT-2's `vocab.json` + `merges.txt`. */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '@class-it/core';
+import { ConfigError, readJsonIfExists } from '@class-it/core';
 import { BpeTokenizer, specialTokensFromConfig, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE, type TokenizerSettings } from './tokenizer.js';
 
 type Json = Record<string, any>;
@@ -22,20 +22,7 @@ const MANAGED_CONFIG_KEYS = new Set([
   'added_tokens_decoder',
 ]);
 
-async function readJson(file: string): Promise<Json | undefined> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  try {
-    return JSON.parse(text) as Json;
-  } catch (err) {
-    throw new ConfigError(`not valid JSON: ${(err as Error).message}`, { file });
-  }
-}
+const readJson = (file: string): Promise<Json | undefined> => readJsonIfExists<Json>(file);
 
 /**
  * Load the tokenizer of a model directory (or a path to a `tokenizer.json`). Special tokens come from

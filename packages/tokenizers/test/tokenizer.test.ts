@@ -207,7 +207,7 @@ describe('malformed tokenizer.json', () => {
   }
 
   it('names the file for invalid JSON and for a missing file', async () => {
-    await expect(loadWith('bad-json', '{"model": ')).rejects.toThrow(/tokenizer\.json: not valid JSON/);
+    await expect(loadWith('bad-json', '{"model": ')).rejects.toThrow(/tokenizer\.json: invalid JSON/);
     await expect(loadTokenizer(path.join(dir, 'does-not-exist'))).rejects.toThrow(/no tokenizer\.json/);
   });
 

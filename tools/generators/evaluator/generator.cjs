@@ -1,39 +1,33 @@
-// Nx generator: `npx nx g @class-it/tools:evaluator <name>` creates packages/eval-zeroshot/<name>, a complete
-// evaluator plugin package (manifest, build, test, README) that `class-it plugins` discovers once built.
+// Nx generator: `npx nx g @class-it/tools:evaluator <name>` creates packages/eval-zeroshot/<name>, the evaluator
+// plugin package @class-it/eval-<name> (task <name>), plus the repository's LICENSE and a changeset for its first
+// release. The package's files come from @class-it/create-plugin (`npm create @class-it/plugin` outside this
+// repository), so both write the same plugin.
 const path = require('node:path');
-const { generateFiles, joinPathFragments, readJson, formatFiles } = require('@nx/devkit');
-
-function names(name) {
-  const parts = name.split('-');
-  return {
-    name,
-    task: parts.join('_'),
-    className: parts.map((p) => p[0].toUpperCase() + p.slice(1)).join('') + 'Evaluator',
-  };
-}
+const { formatFiles, readJson } = require('@nx/devkit');
 
 async function evaluatorGenerator(tree, options) {
-  if (!/^[a-z][a-z0-9-]*$/.test(options.name)) {
-    throw new Error(`evaluator name must be kebab-case (got '${options.name}')`);
-  }
-  const directory = options.directory || 'packages/eval-zeroshot';
-  const projectRoot = joinPathFragments(directory, options.name);
-  if (tree.exists(joinPathFragments(projectRoot, 'package.json'))) {
-    throw new Error(`${projectRoot} already exists`);
-  }
-  let coreVersion = '0.1.0';
-  if (tree.exists('packages/core/package.json')) coreVersion = readJson(tree, 'packages/core/package.json').version;
-  const depth = projectRoot.split('/').length;
-  generateFiles(tree, path.join(__dirname, 'files'), projectRoot, {
-    ...names(options.name),
-    description: options.description || 'A minimal-pair zero-shot benchmark',
-    coreVersion,
-    rootOffset: '../'.repeat(depth),
-    tmpl: '',
+  const { evaluatorPluginFiles } = await import('@class-it/create-plugin');
+  const directory = (options.directory || 'packages/eval-zeroshot').replace(/\/+$/, '');
+  const projectRoot = path.posix.join(directory, options.name);
+  if (tree.exists(path.posix.join(projectRoot, 'package.json'))) throw new Error(`${projectRoot} already exists`);
+  const core = tree.exists('packages/core/package.json') ? readJson(tree, 'packages/core/package.json') : {};
+  const { names, files } = evaluatorPluginFiles({
+    name: options.name,
+    description: options.description,
+    scope: '@class-it',
+    mode: 'workspace',
+    directory: projectRoot,
+    repositoryUrl: core.repository && core.repository.url,
   });
+  for (const [rel, content] of Object.entries(files)) tree.write(path.posix.join(projectRoot, rel), content);
+  if (tree.exists('LICENSE')) tree.write(path.posix.join(projectRoot, 'LICENSE'), tree.read('LICENSE'));
+  // a new package starts at 0.0.0: this changeset's minor releases it as 0.1.0
+  tree.write(`.changeset/${names.packageName.replace(/^@[^/]+\//, '')}-first-release.md`,
+    `---\n"${names.packageName}": minor\n---\n\nFirst release of ${names.packageName}: the evaluator of the task \`${names.task}\`.\n`);
   await formatFiles(tree);
   return () => {
-    console.log(`Created ${projectRoot}. Next: npm install (links the workspace), then npx nx build @class-it/eval-${options.name}`);
+    console.log(`Created ${projectRoot} (${names.packageName}, task ${names.task}). Next: npm install (links the workspace), ` +
+      `then npx nx build ${names.packageName}`);
   };
 }
 

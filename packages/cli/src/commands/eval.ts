@@ -1,13 +1,15 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { describeTasks } from './plugins.js';
 import { loadModel } from '../run/load-model.js';
-import { milestoneCheckpoints } from '../run/checkpoints.js';
+import { listMilestoneCheckpoints } from '@class-it/core';
 import { runEvaluation } from '../run/evaluate.js';
 import { ProgressBar } from '../progress.js';
-import { ClassItError } from '@class-it/core';
+import { ClassItError, ConfigError } from '@class-it/core';
 import { loadConfigFile } from '../config/load.js';
 import { experimentSchema } from '../config/experiment.js';
+import { BACKEND_HELP } from './backend-option.js';
 
 interface EvaluationJob {
   task: string;
@@ -38,25 +40,42 @@ interface EvalOptions {
   setting?: string[];
   sweep?: boolean;
   backend: string;
+  limit?: number;
 }
 
-/** `key=value` pairs into settings (numbers and booleans parsed). */
+/** A commander parser for an option that must be a positive integer. */
+function positiveIntegerOption(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new ConfigError(`expected a positive integer, got '${value}'`, { field: flag });
+    return n;
+  };
+}
+
+/**
+ * `--set key=value` pairs into settings (numbers and booleans parsed). Which keys exist is the evaluator's to say:
+ * it rejects unknown ones (a ConfigError naming the key), so a misspelt key never passes silently.
+ */
 export function parseSettings(pairs: string[] = []): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const pair of pairs) {
     const i = pair.indexOf('=');
-    if (i <= 0) throw new ClassItError(`--set expects key=value, got '${pair}'`);
+    if (i <= 0) throw new ConfigError(`expected key=value, got '${pair}'`, { field: '--set' });
     const key = pair.slice(0, i);
     const raw = pair.slice(i + 1);
+    if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key)) throw new ConfigError(`'${key}' is not a setting name`, { field: '--set' });
+    if (key in out) throw new ConfigError(`'${key}' is given twice`, { field: '--set' });
     out[key] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && !Number.isNaN(Number(raw)) ? Number(raw) : raw;
   }
   return out;
 }
 
 export function registerEval(program: Command, ctx: CliContext): void {
-  program
+  let tasksHelp = '';
+  const command = program
     .command('eval')
-    .description('zero-shot evaluation (blimp, blimp_supplement, ewok, wug_adj, wug_past, entity_tracking, reading) of a checkpoint')
+    .description('zero-shot evaluation of a checkpoint (the tasks installed and installable are listed below)')
+    .addHelpText('after', () => tasksHelp)
     .requiredOption('--model <dir>', 'checkpoint directory, or with --sweep a run directory holding chck_*M checkpoints')
     .option('--task <names...>', 'one or more task names')
     .option('--data <dir>', 'evaluation data directory of the task (e.g. ../shared/eval-data/blimp/blimp_fast), or the root of the BabyLM data')
@@ -65,12 +84,13 @@ export function registerEval(program: Command, ctx: CliContext): void {
     .option('--fast', 'the data is the fast subset (recorded in results)')
     .option('--set <key=value...>', 'evaluator settings, e.g. batchSize=64')
     .option('--sweep', 'evaluate every chck_*M checkpoint found under --model (learning curves)')
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
+    .option('--limit <n>', 'evaluate only the first n items of each data file (a quick, deterministic check)', positiveIntegerOption('--limit'))
+    .option('--backend <name>', BACKEND_HELP, 'auto')
     .action(async (opts: EvalOptions & { set?: string[]; experiment?: string }) => {
       const registry = await ctx.getRegistry();
       const settings = parseSettings(opts.set);
       const jobs = await evaluationJobs(opts, settings);
-      const targets = opts.sweep ? await milestoneCheckpoints(opts.model) : [{ name: '', dir: opts.model, millions: 0 }];
+      const targets = opts.sweep ? await listMilestoneCheckpoints(opts.model) : [{ name: '', dir: opts.model, words: 0 }];
       if (opts.sweep && targets.length === 0) throw new ClassItError(`no chck_*M checkpoints under ${opts.model}`);
       for (const target of targets) {
         const model = await loadModel(registry, target.dir, opts.backend);
@@ -78,14 +98,18 @@ export function registerEval(program: Command, ctx: CliContext): void {
           const outDir = path.join(opts.out, target.name, job.task);
           const bar = new ProgressBar({ label: `${target.name ? target.name + ' ' : ''}${job.task}`, total: 1 });
           const result = await runEvaluation(registry, model, {
-            task: job.task, dataDir: job.dataDir, outDir, fast: job.fast, settings: job.settings,
-            log: (l) => console.error(l),
+            task: job.task, kind: 'zero-shot', dataDir: job.dataDir, outDir, fast: job.fast, settings: job.settings, limit: opts.limit,
+            log: (l) => bar.log(l),
             onProgress: (d, t) => bar.update(d, undefined, t),
           });
           bar.finish();
-          console.log(`${target.name ? target.name + ' ' : ''}${job.task}: ${result.metric} ${result.score.toFixed(2)} (${result.itemCount} items) -> ${outDir}`);
+          const limited = opts.limit ? `, the first ${opts.limit} of each file` : '';
+          console.log(`${target.name ? target.name + ' ' : ''}${job.task}: ${result.metric} ${result.score.toFixed(2)} (${result.itemCount} items${limited}) -> ${outDir}`);
         }
         model.dispose();
       }
     });
+  program.hook('preSubcommand', async (_root, sub) => {
+    if (sub === command) tasksHelp = await describeTasks(ctx);
+  });
 }

@@ -5,6 +5,8 @@ import { loadModel } from '../run/load-model.js';
 import { runEvaluation } from '../run/evaluate.js';
 import { parseSettings } from './eval.js';
 import { ProgressBar } from '../progress.js';
+import { BACKEND_HELP } from './backend-option.js';
+import { DirectoryLock, FORCE_UNLOCK_HELP } from '../run/lock.js';
 
 export function registerFinetune(program: Command, ctx: CliContext): void {
   program
@@ -15,15 +17,17 @@ export function registerFinetune(program: Command, ctx: CliContext): void {
     .requiredOption('--data <dir>', 'glue_filtered directory')
     .requiredOption('--out <dir>', 'output directory')
     .option('--set <key=value...>', 'recipe overrides, e.g. epochs=1 maxTrainExamples=500')
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
-    .action(async (opts: { model: string; task: string; data: string; out: string; set?: string[]; backend: string }) => {
+    .option('--backend <name>', BACKEND_HELP, 'auto')
+    .option('--force-unlock', FORCE_UNLOCK_HELP)
+    .action(async (opts: { model: string; task: string; data: string; out: string; set?: string[]; backend: string; forceUnlock?: boolean }) => {
+      using _lock = await DirectoryLock.acquire(opts.out, { command: 'class-it finetune', forceUnlock: opts.forceUnlock });
       const registry = await ctx.getRegistry();
       const model = await loadModel(registry, opts.model, opts.backend);
       const task = opts.task === 'all' ? 'glue' : opts.task;
       const outDir = path.join(opts.out, task);
       const bar = new ProgressBar({ label: `finetune ${task}`, total: 1 });
       const result = await runEvaluation(registry, model, {
-        task, dataDir: opts.data, outDir, fast: false, settings: parseSettings(opts.set),
+        task, kind: 'fine-tuning', dataDir: opts.data, outDir, fast: false, settings: parseSettings(opts.set),
         log: (l) => console.error(l), onProgress: (d, t) => bar.update(d, undefined, t),
       });
       bar.finish();

@@ -1,5 +1,22 @@
 import type { Command } from 'commander';
+import { taskAvailability } from '@class-it/core';
 import type { CliContext } from '../context.js';
+
+/** For `eval --help`: the tasks the installed evaluators serve, and those a known package would add. */
+export async function describeTasks(ctx: CliContext): Promise<string> {
+  const evaluators = (await ctx.getManifests()).flatMap(({ packageName, manifest }) =>
+    typeof manifest === 'object' && manifest.kind === 'evaluator' ? [{ packageName, tasks: manifest.tasks }] : []);
+  const tasks = taskAvailability(evaluators);
+  const byPackage = (installed: boolean) => {
+    const groups = new Map<string, string[]>();
+    for (const t of tasks.filter((x) => x.installed === installed)) groups.set(t.packageName, [...(groups.get(t.packageName) ?? []), t.task]);
+    return [...groups].map(([pkg, names]) => `  ${names.join(', ')}  (${pkg})`);
+  };
+  const installed = byPackage(true);
+  const installable = byPackage(false);
+  return ['', 'Tasks of the installed evaluators:', ...(installed.length ? installed : ['  none: install an evaluator package']),
+    ...(installable.length ? ['', 'Tasks you can install (npm install <package>):', ...installable] : [])].join('\n');
+}
 
 export function registerPlugins(program: Command, ctx: CliContext): void {
   program

@@ -4,68 +4,99 @@ import type { CliContext } from '../context.js';
 import { pretrain } from '../pretrain/pretrain.js';
 import { ProgressBar } from '../progress.js';
 import { ConfigError } from '@class-it/core';
+import { pretrainDefaults, pretrainSettingsSchema, type PretrainSettings } from '../pretrain/settings.js';
+import { DirectoryLock, FORCE_UNLOCK_HELP } from '../run/lock.js';
+import { parseNumberFlag, seedSchema } from '../config/values.js';
+import { BACKEND_HELP } from './backend-option.js';
 
-interface PretrainCliOptions {
-  corpus: string[];
-  preset: string;
-  out: string;
-  architecture: string;
-  maxSteps?: string;
-  seed: string;
-  vocabSize?: string;
-  tokenizer?: string;
-  batchSize?: string;
-  gradAccumulation?: string;
-  sequenceLength?: string;
-  lr?: string;
-  epochs: string;
-  backend: string;
+/**
+ * The flags that set pretraining settings: one per field of `pretrainSettingsSchema` (the schema of an experiment's
+ * `pretrain:` section), so the defaults, ranges and meaning are the same on the command line and in YAML.
+ */
+const SETTING_FLAGS: Array<{ field: keyof PretrainSettings; flag: string; help: string; kind: 'number' | 'string' }> = [
+  { field: 'architecture', flag: '--architecture <name>', kind: 'string', help: 'architecture plugin' },
+  { field: 'vocabSize', flag: '--vocab-size <n>', kind: 'number', help: 'vocabulary of the trained tokenizer (default: the preset\'s)' },
+  { field: 'tokenizer', flag: '--tokenizer <dir>', kind: 'string', help: 'use this tokenizer instead of training one' },
+  { field: 'epochs', flag: '--epochs <x>', kind: 'number', help: 'passes over the corpus (fractions allowed)' },
+  { field: 'maxSteps', flag: '--max-steps <n>', kind: 'number', help: 'stop after this many optimizer steps' },
+  { field: 'batchSize', flag: '--batch-size <n>', kind: 'number', help: 'sequences per micro-batch' },
+  { field: 'gradAccumulation', flag: '--grad-accumulation <n>', kind: 'number', help: 'micro-batches per optimizer step' },
+  { field: 'sequenceLength', flag: '--sequence-length <n>', kind: 'number', help: 'tokens per sequence (default: the context length)' },
+  { field: 'learningRate', flag: '--lr <x>', kind: 'number', help: 'peak learning rate' },
+  { field: 'minLearningRateRatio', flag: '--min-lr-ratio <x>', kind: 'number', help: 'cosine decay floor, as a fraction of the peak' },
+  { field: 'warmupFraction', flag: '--warmup-fraction <x>', kind: 'number', help: 'warm-up, as a fraction of the optimizer steps' },
+  { field: 'weightDecay', flag: '--weight-decay <x>', kind: 'number', help: 'AdamW weight decay' },
+  { field: 'beta1', flag: '--beta1 <x>', kind: 'number', help: 'AdamW beta1' },
+  { field: 'beta2', flag: '--beta2 <x>', kind: 'number', help: 'AdamW beta2' },
+  { field: 'epsilon', flag: '--epsilon <x>', kind: 'number', help: 'AdamW epsilon' },
+  { field: 'gradClip', flag: '--grad-clip <x>', kind: 'number', help: 'clip gradients by global norm (0 = off)' },
+  { field: 'dropout', flag: '--dropout <x>', kind: 'number', help: 'dropout while training (default: the architecture config\'s)' },
+  { field: 'evalFraction', flag: '--eval-fraction <x>', kind: 'number', help: 'fraction of sequences held out for the eval loss' },
+  { field: 'checkpointEverySteps', flag: '--checkpoint-every <n>', kind: 'number', help: 'save the resumable checkpoint every n steps (default: a quarter of the steps, at most 500)' },
+  { field: 'evalEverySteps', flag: '--eval-every <n>', kind: 'number', help: 'held-out loss every n steps (default: a tenth of the steps)' },
+];
+
+/** `--vocab-size` → `vocabSize`: the key commander stores a flag's value under. */
+function optionKey(flag: string): string {
+  return flag.split(' ')[0]!.replace(/^--/, '').replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-function number(value: string | undefined, flag: string, integer: boolean): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new ConfigError(`${flag} must be a ${integer ? 'positive integer' : 'positive number'}, got '${value}'`);
+/** The settings the flags give, validated with the one pretraining schema; errors name the flag. */
+export function pretrainSettingsFromFlags(opts: Record<string, unknown>): PretrainSettings {
+  const input: Record<string, unknown> = { corpus: opts.corpus, preset: opts.preset };
+  const flagOf = new Map<string, string>([['corpus', '--corpus'], ['preset', '--preset']]);
+  for (const { field, flag, kind } of SETTING_FLAGS) {
+    const name = flag.split(' ')[0]!;
+    flagOf.set(field, name);
+    const raw = opts[optionKey(flag)];
+    if (raw === undefined) continue;
+    if (kind === 'string') {
+      input[field] = raw;
+      continue;
+    }
+    const value = Number(raw);
+    if (String(raw).trim() === '' || !Number.isFinite(value)) throw new ConfigError(`${name} must be a number, got '${String(raw)}'`);
+    input[field] = value;
   }
-  return n;
+  const parsed = pretrainSettingsSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = String(issue.path[0] ?? '');
+  const flag = flagOf.get(field) ?? field;
+  const got = input[field];
+  throw new ConfigError(`${flag}: ${issue.message}${got !== undefined ? ` (got ${JSON.stringify(got)})` : ''}`);
+}
+
+function seedOf(value: string): number {
+  return parseNumberFlag(value, '--seed', seedSchema)!;
 }
 
 export function registerPretrain(program: Command, ctx: CliContext): void {
-  program
+  const defaults = pretrainDefaults();
+  const command = program
     .command('pretrain')
-    .description('pretrain a model from scratch on plain-text corpora (BabyLM format: one utterance per line); rerun to resume')
+    .description('pretrain a model from scratch on plain-text corpora (BabyLM format: one utterance per line); rerun to resume. ' +
+      'The settings and their defaults are those of an experiment\'s `pretrain:` section')
     .requiredOption('--corpus <files...>', 'corpus files, directories or globs')
     .requiredOption('--preset <name>', 'architecture preset, e.g. gpt-tiny, gpt-10m, gpt2-100m')
     .requiredOption('--out <dir>', 'run directory (final model in <out>/final)')
-    .option('--architecture <name>', 'architecture plugin', 'gpt')
-    .option('--max-steps <n>', 'stop after this many optimizer steps')
     .option('--seed <n>', 'seed for data order, initialisation and dropout', '42')
-    .option('--vocab-size <n>', 'vocabulary of the trained tokenizer (default: the preset)')
-    .option('--tokenizer <dir>', 'use this tokenizer instead of training one')
-    .option('--batch-size <n>', 'sequences per micro-batch (default 16)')
-    .option('--grad-accumulation <n>', 'micro-batches per optimizer step (default 1)')
-    .option('--sequence-length <n>', 'tokens per sequence (default: the context length)')
-    .option('--lr <x>', 'peak learning rate (default 1e-3)')
-    .option('--epochs <x>', 'passes over the corpus (fractions allowed)', '1')
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
-    .action(async (opts: PretrainCliOptions) => {
+    .option('--backend <name>', BACKEND_HELP, 'auto')
+    .option('--force-unlock', FORCE_UNLOCK_HELP);
+  for (const { field, flag, help } of SETTING_FLAGS) {
+    const value = defaults[field];
+    command.option(flag, value === undefined ? help : `${help} (default ${typeof value === 'object' ? JSON.stringify(value) : String(value)})`);
+  }
+  command.action(async (opts: Record<string, unknown> & { out: string; seed: string; backend: string; forceUnlock?: boolean }) => {
+      const settings = pretrainSettingsFromFlags(opts);
+      const seed = seedOf(opts.seed);
+      using _lock = await DirectoryLock.acquire(opts.out, { command: 'class-it pretrain', forceUnlock: opts.forceUnlock });
       const registry = await ctx.getRegistry();
       let bar: ProgressBar | undefined;
       const result = await pretrain(registry, {
-        corpus: opts.corpus,
-        preset: opts.preset,
+        ...settings,
         out: opts.out,
-        architecture: opts.architecture,
-        maxSteps: number(opts.maxSteps, '--max-steps', true),
-        seed: number(opts.seed, '--seed', true) ?? 42,
-        vocabSize: number(opts.vocabSize, '--vocab-size', true),
-        tokenizer: opts.tokenizer,
-        batchSize: number(opts.batchSize, '--batch-size', true),
-        gradAccumulation: number(opts.gradAccumulation, '--grad-accumulation', true),
-        sequenceLength: number(opts.sequenceLength, '--sequence-length', true),
-        learningRate: number(opts.lr, '--lr', false),
-        epochs: number(opts.epochs, '--epochs', false),
+        seed,
         backend: opts.backend,
         log: (line) => console.error(line),
         onProgress: (p) => {

@@ -10,9 +10,13 @@ import { loadConfigFile } from '../config/load.js';
 import { experimentSchema } from '../config/experiment.js';
 import { RunDir } from '../run/run-dir.js';
 import { ensureEngine } from '../run/load-model.js';
-import { runInstructionTuning } from '../instruct/job.js';
+import { conditionTrains, runInstructionTuning } from '../instruct/job.js';
+import { InstructionData } from '../instruct/data.js';
 import { ProgressBar } from '../progress.js';
 import { ConfigError } from '@class-it/core';
+import { BACKEND_HELP } from './backend-option.js';
+import { DirectoryLock, FORCE_UNLOCK_HELP } from '../run/lock.js';
+import { parseNumberFlag, seedSchema } from '../config/values.js';
 
 interface TrainCliOptions {
   model?: string;
@@ -22,6 +26,7 @@ interface TrainCliOptions {
   out?: string;
   offline?: boolean;
   backend?: string;
+  forceUnlock?: boolean;
 }
 
 function pick<T extends { name: string }>(items: T[], wanted: string | undefined, what: string, file: string): T {
@@ -45,27 +50,33 @@ export function registerTrain(program: Command, getRegistry: () => Promise<Plugi
     .option('--base <dir>', 'base checkpoint directory (default: the model\'s checkpoint, or its pretrained final/)')
     .option('--out <dir>', 'output directory (default: the cell\'s train/ directory in the run directory)')
     .option('--offline', 'use the download cache only (no network)')
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu (default: the experiment\'s)')
+    .option('--force-unlock', FORCE_UNLOCK_HELP)
+    .option('--backend <name>', `${BACKEND_HELP} (default: the experiment's)`)
     .action(async (file: string, opts: TrainCliOptions) => {
-      const { value: exp, baseDir } = await loadConfigFile(file, experimentSchema);
+      const { value: exp, baseDir: experimentDir } = await loadConfigFile(file, experimentSchema);
       const model = pick(exp.models, opts.model, 'model', file);
       const condition = pick(exp.conditions, opts.condition, 'condition', file);
-      const seed = opts.seed === undefined ? exp.seeds[0]! : Number(opts.seed);
-      if (!Number.isInteger(seed) || seed < 0) throw new ConfigError(`--seed must be a non-negative integer, got '${opts.seed}'`);
+      const seed = parseNumberFlag(opts.seed, '--seed', seedSchema) ?? exp.seeds[0]!;
       const runDir = new RunDir(path.resolve(exp.runsDir, exp.name));
-      const base = opts.base ? path.resolve(opts.base)
-        : model.checkpoint ? path.resolve(baseDir, model.checkpoint)
+      const baseModelDir = opts.base ? path.resolve(opts.base)
+        : model.checkpoint ? path.resolve(experimentDir, model.checkpoint)
         : path.join(runDir.pretrainDir(model.name), 'final');
       const outDir = opts.out ? path.resolve(opts.out) : runDir.trainDir({ model: model.name, condition: condition.name, seed });
       const registry = await getRegistry();
-      const backend = await ensureEngine(registry, opts.backend ?? exp.backend);
+      if (!conditionTrains(registry, condition)) {
+        console.log(`no instruction tuning (${condition.curriculum}): the model is ${baseModelDir}`);
+        return;
+      }
       if (!exp.instruction) throw new ConfigError('the experiment has no `instruction` section (datasets, formatting, trainer)', { file, field: 'instruction' });
-      const instruction: Record<string, unknown> = opts.offline ? { ...exp.instruction, offline: true } : exp.instruction;
+      using _lock = await DirectoryLock.acquire(outDir, { command: 'class-it train', forceUnlock: opts.forceUnlock });
+      const backend = await ensureEngine(registry, opts.backend ?? exp.backend);
+      const config = opts.offline ? { ...exp.instruction, offline: true } : exp.instruction;
+      const log = (line: string) => console.error(line);
+      const data = await InstructionData.load(registry, config, experimentDir, log);
       let bar: ProgressBar | undefined;
       let stage = '';
       const result = await runInstructionTuning(registry, {
-        baseDir: base, condition, instruction, seed, outDir, baseDirOfExperiment: baseDir, backend,
-        log: (line) => console.error(line),
+        baseModelDir, condition, data, seed, outDir, backend, log,
         onStage: (name, step, total) => {
           if (name !== stage || !bar) {
             bar?.finish();

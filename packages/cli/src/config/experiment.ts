@@ -5,32 +5,19 @@
  */
 import { z } from 'zod';
 import { instructionTuningSchema } from '../instruct/schema.js';
+import { seedSchema } from './values.js';
+import { pretrainSettingsSchema } from '../pretrain/settings.js';
 
 const settings = z.record(z.string(), z.unknown()).default({});
-
-export const pretrainSchema = z.strictObject({
-  /** Corpus files, directories or globs (BabyLM format: plain text, one utterance per line). */
-  corpus: z.array(z.string()).min(1),
-  architecture: z.string().default('gpt'),
-  preset: z.string(),
-  overrides: z.record(z.string(), z.unknown()).default({}),
-  vocabSize: z.number().int().min(300).default(2000),
-  /** An existing tokenizer directory instead of training one. */
-  tokenizer: z.string().optional(),
-  maxSteps: z.number().int().positive().optional(),
-  epochs: z.number().positive().default(1),
-  batchSize: z.number().int().positive().default(16),
-  sequenceLength: z.number().int().positive().default(128),
-  learningRate: z.number().positive().default(1e-3),
-});
 
 export const modelSchema = z.strictObject({
   /** Name used in cell names and reports. */
   name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash or underscore'),
   /** An existing checkpoint directory (HF layout), or ... */
   checkpoint: z.string().optional(),
-  /** ... pretrain one from scratch first (shared by every condition and seed of this model). */
-  pretrain: pretrainSchema.optional(),
+  /** ... pretrain one from scratch first (shared by every condition and seed of this model). The same settings,
+   *  with the same defaults, as the flags of `class-it pretrain`. */
+  pretrain: pretrainSettingsSchema.optional(),
 }).refine((m) => Boolean(m.checkpoint) !== Boolean(m.pretrain), { message: 'give exactly one of checkpoint or pretrain' });
 
 export const conditionSchema = z.strictObject({
@@ -40,12 +27,17 @@ export const conditionSchema = z.strictObject({
   settings,
 });
 
+/** A task whose data may be absent (not redistributed, e.g. entity tracking): recorded as skipped, with the reason,
+ *  instead of failing validation. Absent means required. */
+const optionalTask = z.boolean().optional();
+
 export const zeroShotTaskSchema = z.strictObject({
   task: z.string(),
   /** Data directory, relative to `evaluation.dataDir` (or absolute). */
   data: z.string(),
   fast: z.boolean().default(true),
   settings,
+  optional: optionalTask,
   /** Also run on every `chck_*M` checkpoint of the cell (learning curves): `true` with the same data, or the data
    *  directory to use there (e.g. the fast subset, as BabyLM does for intermediate checkpoints). */
   checkpoints: z.union([z.boolean(), z.string()]).default(false),
@@ -55,6 +47,7 @@ export const finetuneTaskSchema = z.strictObject({
   task: z.string(),
   data: z.string(),
   settings,
+  optional: optionalTask,
 });
 
 export const evaluationSchema = z.strictObject({
@@ -64,11 +57,25 @@ export const evaluationSchema = z.strictObject({
   finetune: z.array(finetuneTaskSchema).default([]),
 });
 
+/** A prompt whose greedy answer the report shows for every condition: a user message (through the model's chat
+ *  template), `{ prompt }` (raw text, no template) or `{ messages }` (a conversation). */
+export const sampleSchema = z.union([
+  z.string().min(1),
+  z.strictObject({ prompt: z.string().min(1) }),
+  z.strictObject({ messages: z.array(z.strictObject({ role: z.string(), content: z.string() })).min(1) }),
+]);
+
+export const reportSchema = z.strictObject({
+  samples: z.array(sampleSchema).default([]),
+  /** New tokens per answer at most. */
+  maxNewTokens: z.number().int().min(1).max(1024).default(64),
+});
+
 export const experimentSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash or underscore'),
   description: z.string().optional(),
   /** One cell per seed. */
-  seeds: z.array(z.number().int().nonnegative()).min(1).default([42]),
+  seeds: z.array(seedSchema).min(1).default([42]),
   backend: z.string().default('auto'),
   /** Where run directories go (relative to the working directory). */
   runsDir: z.string().default('runs'),
@@ -77,6 +84,8 @@ export const experimentSchema = z.strictObject({
   instruction: instructionTuningSchema.optional(),
   conditions: z.array(conditionSchema).min(1),
   evaluation: evaluationSchema,
+  /** What the report shows besides scores: `samples`, prompts each cell answers (greedy). */
+  report: reportSchema.optional(),
 }).superRefine((exp, ctx) => {
   const dup = (names: string[], where: string) => {
     const seen = new Set<string>();
@@ -92,3 +101,5 @@ export const experimentSchema = z.strictObject({
 export type Experiment = z.infer<typeof experimentSchema>;
 export type ModelSpec = z.infer<typeof modelSchema>;
 export type ConditionSpec = z.infer<typeof conditionSchema>;
+export type ReportSpec = z.infer<typeof reportSchema>;
+export type SampleSpec = z.infer<typeof sampleSchema>;

@@ -13,6 +13,16 @@ export interface LoadedConfig<T> {
   value: T;
   /** Directory of the file: relative paths in it resolve against this. */
   baseDir: string;
+  /** The line of a field (or of its deepest part present in the file), for errors found after parsing. */
+  lineOf(fieldPath: ReadonlyArray<PropertyKey>): number | undefined;
+}
+
+/**
+ * A ConfigError about a field of a loaded file: names the file, the field's line and its dotted path. `fieldPath`
+ * may end in a plugin's own relative field (`a.b.0` as `parseSettings` reports it), which is split into the path.
+ */
+export function fieldError(config: Pick<LoadedConfig<unknown>, 'file' | 'lineOf'>, fieldPath: ReadonlyArray<PropertyKey>, message: string): ConfigError {
+  return new ConfigError(message, { file: config.file, line: config.lineOf(fieldPath), field: formatPath(fieldPath) });
 }
 
 /** `a.b[0].c` from a zod issue path. */
@@ -44,18 +54,20 @@ export function parseConfigText<S extends z.ZodType>(text: string, file: string,
     throw new ConfigError(`not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${e.message.split('\n')[0]}`, { file, line });
   }
   const raw: unknown = doc.toJS();
+  // The deepest node of a path that exists in the document gives the line.
+  const lineOf = (fieldPath: ReadonlyArray<PropertyKey>): number | undefined => {
+    for (let n = fieldPath.length; n >= 0; n--) {
+      const node = doc.getIn(fieldPath.slice(0, n) as Array<string | number>, true);
+      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+    }
+    return undefined;
+  };
   const parsed = schema.safeParse(raw ?? {});
-  if (parsed.success) return { file, value: parsed.data, baseDir: path.dirname(path.resolve(file)) };
+  if (parsed.success) return { file, value: parsed.data, baseDir: path.dirname(path.resolve(file)), lineOf };
 
   const problems = parsed.error.issues.map((issue) => {
     const fieldPath = issue.path as PropertyKey[];
-    // The deepest node that exists in the document gives the line.
-    let line: number | undefined;
-    for (let n = fieldPath.length; n >= 0 && line === undefined; n--) {
-      const node = doc.getIn(fieldPath.slice(0, n) as Array<string | number>, true);
-      if (isNode(node) && node.range) line = lineCounter.linePos(node.range[0]).line;
-    }
-    return { line, field: formatPath(fieldPath), message: issue.message };
+    return { line: lineOf(fieldPath), field: formatPath(fieldPath), message: issue.message };
   });
   const first = problems[0]!;
   const more = problems.slice(1).map((p) => `\n  ${file}${p.line ? `:${p.line}` : ''}, field '${p.field}': ${p.message}`).join('');

@@ -1,2 +1,3 @@
 export * from './schema.js';
+export * from './data.js';
 export * from './job.js';

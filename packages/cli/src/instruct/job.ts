@@ -1,53 +1,52 @@
 /**
- * The instruction-tuning job: base checkpoint + datasets + curriculum → trained checkpoint.
+ * The instruction-tuning job: base checkpoint + the experiment's instruction data + curriculum → trained checkpoint.
  *
- *   1. load every configured dataset through its plugin (bad rows fail or are skipped and counted);
- *   2. hold out `heldOut.perDataset` examples of each for the evaluation loss on replies (never trained on);
- *   3. the condition's curriculum plans the stages (seeded; baseline plans none → the base is returned as is);
- *   4. load the base through the architecture that knows its `model_type`; choose the chat template (role tokens);
- *   5. format stages into token sequences with per-token loss weights (reply-only or all) and truncation;
- *   6. count words (pretraining + this run) and refuse the run if it exceeds the budget, before training;
- *   7. the runtime's trainer trains stage by stage (milestone checkpoints `chck_{N}M` by absolute words seen);
- *   8. the final directory gets `words-ledger.json` and the chat template in `tokenizer_config.json`.
+ *   1. the datasets were loaded and split (held-out examples) once per experiment run (`InstructionData`);
+ *   2. the condition's curriculum plans the stages (seeded; one that does not train → the base is returned as is);
+ *   3. load the base through the architecture that knows its `model_type`; choose the chat template (role tokens);
+ *   4. format stages into token sequences with per-token loss weights (reply-only or all) and truncation, with the
+ *      formatter shared by every cell of this base model (each example is tokenised once per run);
+ *   5. count words (pretraining + this run) and refuse the run if it exceeds the budget, before training;
+ *   6. the runtime's trainer trains stage by stage (milestone checkpoints `chck_{N}M` by absolute words seen);
+ *   7. the final directory gets `words-ledger.json` and the chat template in `tokenizer_config.json`.
  * Writes `instruct.json` (plan, statistics, ledger, summary) into `outDir`.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { InstructionExample, LoadedDataset } from '@class-it/core';
+import type { InstructionExample } from '@class-it/core';
 import type { TrainingStage } from '@class-it/core';
 import type { TrainerSettings, TrainingSequence, TrainingStageData, TrainingSummary } from '@class-it/core';
 import type { PluginRegistry } from '@class-it/core';
 import { ConfigError } from '@class-it/core';
 import { writeJsonAtomic } from '@class-it/core';
-import { Random } from '@class-it/core';
-import { parseSettings } from '@class-it/core';
-import { ExampleFormatter, type FormatStats } from '@class-it/instruct';
+import { type FormatStats } from '@class-it/instruct';
 import { formatStages } from '@class-it/instruct';
-import { babyLmMilestones } from '@class-it/core';
-import { PhaseCounter, checkBudget, readLedger, writeLedger, type LedgerPhase, type WordLedgerFile } from '@class-it/instruct';
+import { babyLmMilestones, parseMilestoneName } from '@class-it/core';
+import { LEDGER_FILE, PhaseCounter, checkBudget, readLedger, writeLedger, writeMilestoneLedgers, type LedgerPhase, type WordLedgerFile } from '@class-it/instruct';
 import { loadModel } from '../run/load-model.js';
-import { instructionTuningSchema, type InstructionTuningConfig } from './schema.js';
+import type { InstructionTuningConfig } from './schema.js';
+import type { InstructionData } from './data.js';
 import { chooseTemplate } from '@class-it/instruct';
 
+/** A condition of the experiment: a curriculum plugin and its settings. */
+export interface InstructionCondition {
+  name: string;
+  curriculum: string;
+  settings: Record<string, unknown>;
+}
+
 export interface InstructionTuneArgs {
-  baseDir: string;
-  condition: { name: string; curriculum: string; settings: Record<string, unknown> };
-  /** The experiment's `instruction` section (validated here with `instructionTuningSchema`). */
-  instruction: Record<string, unknown>;
+  /** The checkpoint instruction tuning starts from (HF layout). */
+  baseModelDir: string;
+  condition: InstructionCondition;
+  /** The experiment's instruction data: its parsed `instruction` section with every dataset loaded and split, once
+   *  per experiment run (`InstructionData.load`), shared by its cells. */
+  data: InstructionData;
   seed: number;
   outDir: string;
-  /** Directory of the experiment file: relative dataset paths and the cache dir resolve against it. */
-  baseDirOfExperiment: string;
   log: (line: string) => void;
   onStage?: (stage: string, step: number, total: number) => void;
   backend?: string;
-}
-
-export interface InstructionDataPlan {
-  config: InstructionTuningConfig;
-  datasets: Record<string, LoadedDataset>;
-  heldOut: Record<string, InstructionExample[]>;
-  stages: TrainingStage[];
 }
 
 export interface InstructionTuningResult {
@@ -61,118 +60,112 @@ export interface InstructionTuningResult {
 
 export const INSTRUCT_RECORD = 'instruct.json';
 
-/** Steps 1-3: load, hold out and plan (no model needed). */
-export async function planInstructionData(registry: PluginRegistry, args: Pick<InstructionTuneArgs, 'condition' | 'instruction' | 'seed' | 'baseDirOfExperiment' | 'log'>): Promise<InstructionDataPlan> {
-  const config = parseSettings(instructionTuningSchema, args.instruction, 'instruction');
-  const curriculum = registry.get('curriculum', args.condition.curriculum);
-  const datasets: Record<string, LoadedDataset> = {};
-  const heldOut: Record<string, InstructionExample[]> = {};
-  const train: Record<string, InstructionExample[]> = {};
-  for (const [name, entry] of Object.entries(config.datasets)) {
-    if (!registry.has('dataset', entry.plugin)) {
-      throw new ConfigError(`unknown dataset plugin '${entry.plugin}' (installed: ${registry.list('dataset').map((p) => p.name).join(', ') || 'none'})`, { field: `instruction.datasets.${name}.plugin` });
-    }
-    const loaded = await registry.get('dataset', entry.plugin).load({
-      settings: entry.settings,
-      baseDir: args.baseDirOfExperiment,
-      cacheDir: path.resolve(args.baseDirOfExperiment, config.cacheDir),
-      offline: config.offline,
-      badRows: entry.badRows ?? config.badRows,
-      hubEndpoint: config.hubEndpoint,
-    });
-    datasets[name] = loaded;
-    const n = loaded.examples.length;
-    if (n === 0) throw new ConfigError(`dataset '${name}' (${entry.plugin}) has no examples`, { field: `instruction.datasets.${name}` });
-    const hold = Math.min(config.heldOut.perDataset, Math.floor(n / 5));
-    const order = Random.derive(config.heldOut.seed, `held-out:${name}`).shuffle(loaded.examples.map((_, i) => i));
-    const held = new Set(order.slice(0, hold));
-    heldOut[name] = loaded.examples.filter((_, i) => held.has(i));
-    train[name] = loaded.examples.filter((_, i) => !held.has(i));
-    args.log(`dataset ${name} (${entry.plugin}): ${n} examples, ${hold} held out` +
-      (loaded.skipped.length ? `, ${loaded.skipped.length} bad rows skipped (first: ${loaded.skipped[0]!.where}: ${loaded.skipped[0]!.reason})` : ''));
-  }
-  const stages = curriculum.plan({ datasets: train, settings: args.condition.settings, seed: args.seed });
-  return { config, datasets, heldOut, stages };
+/** Whether the condition's curriculum trains at all with its settings (validated); no data is needed to ask. */
+export function conditionTrains(registry: PluginRegistry, condition: InstructionCondition): boolean {
+  return registry.get('curriculum', condition.curriculum).trains(condition.settings);
 }
 
-/** Words of the base checkpoint's pretraining: config > words-ledger.json > ../pretrain.json > none. */
-export async function pretrainingWords(baseDir: string, config: InstructionTuningConfig, log: (l: string) => void): Promise<LedgerPhase[]> {
-  if (config.budget.pretraining) return [{ name: 'pretraining', ...config.budget.pretraining }];
-  const ledger = await readLedger(baseDir);
+/** The condition's training stages over the shared training examples (seeded by the cell's seed; no model needed). */
+export function planStages(registry: PluginRegistry, data: InstructionData, condition: InstructionCondition, seed: number): TrainingStage[] {
+  return registry.get('curriculum', condition.curriculum).plan({ datasets: { ...data.train }, settings: condition.settings, seed });
+}
+
+/**
+ * Words of the base checkpoint's pretraining: config > its words-ledger.json > ../pretrain.json > none. A
+ * `chck_{N}M` milestone is read from its own ledger only: ../pretrain.json holds the whole run's words, not its.
+ */
+export async function pretrainingWords(baseModelDir: string, config: InstructionTuningConfig | undefined, log: (l: string) => void): Promise<LedgerPhase[]> {
+  if (config?.budget.pretraining) return [{ name: 'pretraining', ...config.budget.pretraining }];
+  const ledger = await readLedger(baseModelDir);
   if (ledger) return ledger.phases;
+  if (parseMilestoneName(path.basename(baseModelDir)) !== undefined) {
+    throw new ConfigError(`${baseModelDir} is a milestone checkpoint without its own words ledger (${LEDGER_FILE}); the run's ../pretrain.json counts ` +
+      `the whole run, not this checkpoint — set instruction.budget.pretraining to its words`, { file: baseModelDir });
+  }
   try {
-    const info = JSON.parse(await fs.readFile(path.join(baseDir, '..', 'pretrain.json'), 'utf8')) as { corpusWords?: number; summary?: { wordsSeen?: number } };
+    const info = JSON.parse(await fs.readFile(path.join(baseModelDir, '..', 'pretrain.json'), 'utf8')) as { corpusWords?: number; summary?: { wordsSeen?: number } };
     if (typeof info.corpusWords === 'number' && typeof info.summary?.wordsSeen === 'number') {
       return [{ name: 'pretraining', uniqueWords: info.corpusWords, wordsSeen: info.summary.wordsSeen }];
     }
   } catch {
     // not a checkpoint from class-it pretraining
   }
-  log(`WARNING: ${baseDir} does not say how many words it was pretrained on (no words-ledger.json or pretrain.json); ` +
+  log(`WARNING: ${baseModelDir} does not say how many words it was pretrained on (no words-ledger.json or pretrain.json); ` +
     `the ledger counts this run only — set instruction.budget.pretraining to include them`);
   return [];
 }
 
 function trainerSettings(config: InstructionTuningConfig, seed: number): TrainerSettings {
-  return { ...config.trainer, seed, milestoneWords: config.milestones ? babyLmMilestones() : [] };
+  const { optimizer, ...trainer } = config.trainer;
+  // Every epoch after a stage's first is reshuffled (seeded, stage-local), as HF Trainer's sampler does.
+  return { ...trainer, seed, reshuffleEpochs: true, optimizerBetweenStages: optimizer, milestoneWords: config.milestones ? babyLmMilestones() : [] };
 }
 
-function exampleKey(e: InstructionExample): string {
-  return e.kind === 'prompt-reply' ? `p\u0000${e.prompt}\u0000${e.reply}` : e.kind === 'text' ? `t\u0000${e.text}` : `m\u0000${JSON.stringify(e.messages)}`;
+/**
+ * The words of a cell's instruction tuning: each example of the data (the same object however many stages and epochs
+ * present it; two examples with the same text are two, the BabyLM rule) counts once as unique words, and its words
+ * times its stage's epochs as words seen. `wordsOf` gives an example's words (undefined: not trained on, e.g.
+ * dropped by formatting): the job counts its formatted sequences, validation the examples' own words.
+ */
+export function countInstructionWords(condition: string, stages: TrainingStage[], wordsOf: (example: InstructionExample) => number | undefined): LedgerPhase {
+  const counter = new PhaseCounter(`instruction-tuning:${condition}`);
+  for (const stage of stages) {
+    for (const example of stage.examples) {
+      const words = wordsOf(example);
+      if (words !== undefined) counter.add('', stage.epochs, words, example);
+    }
+  }
+  return counter.counts();
+}
+
+/** The formatting statistics added since `before` (the formatter is shared by cells, its counters are not). */
+function statsSince(now: FormatStats, before: FormatStats): FormatStats {
+  const out = { ...now };
+  for (const key of Object.keys(out) as Array<keyof FormatStats>) out[key] -= before[key];
+  return out;
 }
 
 export async function runInstructionTuning(registry: PluginRegistry, args: InstructionTuneArgs): Promise<InstructionTuningResult> {
-  const { log } = args;
-  const plan = await planInstructionData(registry, args);
-  const { config, stages } = plan;
+  const { log, data } = args;
+  const { config } = data;
+  const stages = planStages(registry, data, args.condition, args.seed);
   const stageInfo = stages.map((s) => ({ name: s.name, examples: s.examples.length, sequences: 0, epochs: s.epochs, schedule: s.schedule }));
   if (stages.length === 0) {
     log(`curriculum ${args.condition.curriculum}: no stages, the base model is used as it is`);
-    const result: InstructionTuningResult = { modelDir: args.baseDir, stages: [] };
+    const result: InstructionTuningResult = { modelDir: args.baseModelDir, stages: [] };
     await writeJsonAtomic(path.join(args.outDir, INSTRUCT_RECORD), { condition: args.condition, seed: args.seed, ...result });
     return result;
   }
   log(`curriculum ${args.condition.curriculum}: ${stages.map((s) => `${s.name} (${s.examples.length} examples × ${s.epochs} epochs, schedule ${s.schedule})`).join(' → ')}`);
 
-  const model = await loadModel(registry, args.baseDir, args.backend);
+  const model = await loadModel(registry, args.baseModelDir, args.backend);
   try {
-    const template = await chooseTemplate(config.formatting.template, model, args.baseDir, log);
-    const formatter = new ExampleFormatter(model.tokenizer, template, {
-      lossOn: config.formatting.lossOn,
-      truncation: config.formatting.truncation,
-      maxLength: Math.min(config.formatting.maxLength ?? config.trainer.sequenceLength, config.trainer.sequenceLength),
-      systemPrompt: config.formatting.systemPrompt,
-    });
+    const template = await chooseTemplate(config.formatting.template, model, args.baseModelDir, log);
+    const formatter = data.formatterFor(args.baseModelDir, model.tokenizer, template);
     const bucketing = config.formatting.bucketing
       ? { batchSize: config.trainer.batchSize, windowBatches: config.formatting.bucketing.windowBatches, seed: args.seed }
       : undefined;
+    const statsBefore = { ...formatter.stats };
     const stageData: TrainingStageData[] = formatStages(stages, formatter, { bucketing });
     stageData.forEach((s, i) => {
       stageInfo[i]!.sequences = s.sequences.length;
       if (s.sequences.length === 0) throw new ConfigError(`stage '${s.name}' has no sequences left after formatting (all too long or without reply tokens)`, { field: 'instruction.formatting' });
     });
-    const trainStats = { ...formatter.stats };
-    const evalSequences: TrainingSequence[] = Object.values(plan.heldOut).flat().map((e) => formatter.format(e)).filter((s) => s !== undefined);
+    const trainStats = statsSince(formatter.stats, statsBefore);
+    const evalSequences: TrainingSequence[] = Object.values(data.heldOut).flat().map((e) => formatter.format(e)).filter((s) => s !== undefined);
     log(`formatting: ${trainStats.sequences} sequences (${trainStats.truncated} truncated, ${trainStats.droppedTooLong} too long, ` +
       `${trainStats.droppedNoLoss} without reply tokens dropped), ${trainStats.lossTokens}/${trainStats.tokens} tokens with loss (${config.formatting.lossOn}); ` +
       `${evalSequences.length} held-out sequences`);
 
-    // 6. The words ledger, checked before any training.
-    const phases = await pretrainingWords(args.baseDir, config, log);
-    const counter = new PhaseCounter(`instruction-tuning:${args.condition.name}`);
-    stages.forEach((stage, i) => {
-      for (const example of stage.examples) {
-        const seq = formatter.format(example);
-        if (seq) counter.add(exampleKey(example), stageData[i]!.epochs, seq.words);
-      }
-    });
-    const allPhases = [...phases, counter.counts()];
-    const total = checkBudget(allPhases, config.budget);
+    // The words ledger, checked before any training.
+    const phases = await pretrainingWords(args.baseModelDir, config, log);
+    const words = countInstructionWords(args.condition.name, stages, (example) => formatter.format(example)?.words);
+    const total = checkBudget([...phases, words], config.budget);
     const wordsSeenBefore = phases.reduce((n, p) => n + p.wordsSeen, 0);
-    log(`words: ${counter.counts().uniqueWords} unique, ${counter.counts().wordsSeen} seen in this run; ${total.uniqueWords} unique and ${total.wordsSeen} seen in total ` +
+    log(`words: ${words.uniqueWords} unique, ${words.wordsSeen} seen in this run; ${total.uniqueWords} unique and ${total.wordsSeen} seen in total ` +
       `(budget ${config.budget.maxUniqueWords} / ${config.budget.maxWordsSeen})`);
 
-    // 7. Train.
+    // Train.
     const summary = await registry.runtime().trainer().train(model, stageData, trainerSettings(config, args.seed), {
       outDir: args.outDir,
       evalSequences,
@@ -181,13 +174,14 @@ export async function runInstructionTuning(registry: PluginRegistry, args: Instr
       onProgress: (p) => args.onStage?.(p.stage, p.step, p.totalSteps),
     });
 
-    // 8. What the final checkpoint carries besides the weights.
-    const ledger = await writeLedger(summary.finalDir, [...phases, { ...counter.counts(), wordsSeen: summary.wordsSeen - wordsSeenBefore }], config.budget);
+    // What the final checkpoint carries besides the weights.
+    const ledger = await writeLedger(summary.finalDir, [...phases, { ...words, wordsSeen: summary.wordsSeen - wordsSeenBefore }], config.budget);
+    await writeMilestoneLedgers(summary.milestoneDirs, phases, { ...words, wordsSeen: summary.wordsSeen - wordsSeenBefore }, config.budget);
     await attachChatTemplate(summary.finalDir, template.source);
     const result: InstructionTuningResult = { modelDir: summary.finalDir, stages: stageInfo, formatStats: trainStats, ledger, summary };
     await writeJsonAtomic(path.join(args.outDir, INSTRUCT_RECORD), {
       condition: args.condition, seed: args.seed, template: template.name, formatting: config.formatting,
-      skippedRows: Object.fromEntries(Object.entries(plan.datasets).map(([k, d]) => [k, d.skipped.length])), ...result,
+      skippedRows: Object.fromEntries(Object.entries(data.datasets).map(([k, d]) => [k, d.skipped.length])), ...result,
     });
     return result;
   } finally {

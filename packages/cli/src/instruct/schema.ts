@@ -13,6 +13,8 @@
  */
 import { z } from 'zod';
 import { formattingSchema } from '@class-it/instruct';
+import { seedSchema } from '../config/values.js';
+import { optimizerFields, type OptimizerDefaults } from '../config/optimizer.js';
 
 const name = z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash or underscore');
 
@@ -23,23 +25,29 @@ export const datasetEntrySchema = z.strictObject({
   settings: z.record(z.string(), z.unknown()).default({}),
   /** Overrides the section-wide bad-row policy for this dataset. */
   badRows: z.enum(['fail', 'skip']).optional(),
+  /** The size of a remote dataset as published, for planning before it is downloaded (`run --dry-run` offline): its
+   *  examples and an upper bound of its BabyLM words. Once the data is there, validation checks it against them
+   *  (another number of examples, or more words, is an error), so a plan made from them cannot be wrong unnoticed. */
+  expected: z.strictObject({ examples: z.number().int().positive(), words: z.number().int().positive() }).optional(),
 });
 
+/** Instruction tuning's optimizer defaults (HF Trainer's AdamW betas, a short warm-up, light weight decay). */
+export const INSTRUCTION_OPTIMIZER_DEFAULTS: OptimizerDefaults = {
+  learningRate: 1e-4, minLearningRateRatio: 0.1, warmupFraction: 0.03, weightDecay: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, gradClip: 1,
+};
+
 export const instructionTrainerSchema = z.strictObject({
-  learningRate: z.number().positive().default(1e-4),
-  minLearningRateRatio: z.number().min(0).max(1).default(0.1),
-  warmupFraction: z.number().min(0).max(1).default(0.03),
-  weightDecay: z.number().min(0).default(0.01),
-  beta1: z.number().min(0).max(1).default(0.9),
-  beta2: z.number().min(0).max(1).default(0.999),
-  epsilon: z.number().positive().default(1e-8),
-  gradClip: z.number().min(0).default(1),
+  ...optimizerFields(INSTRUCTION_OPTIMIZER_DEFAULTS),
   batchSize: z.number().int().positive().default(8),
   gradAccumulation: z.number().int().positive().default(1),
   sequenceLength: z.number().int().min(2).default(256),
   packing: z.boolean().default(false),
   maxSteps: z.number().int().positive().optional(),
   dropout: z.number().min(0).max(1).optional(),
+  /** The AdamW state at the start of each stage after the first (sequential / hybrid curricula): `keep` its moments
+   *  (default: one optimizer over the whole run, as one HF Trainer run over concatenated stages), or `reset` them
+   *  to zero (as a separate fine-tuning run per stage). The learning-rate schedule is the curriculum's `schedule`. */
+  optimizer: z.enum(['keep', 'reset']).default('keep'),
   checkpointEverySteps: z.number().int().positive().default(200),
   evalEverySteps: z.number().int().positive().default(100),
 });
@@ -56,7 +64,7 @@ export const instructionTuningSchema = z.strictObject({
   formatting: formattingSchema.prefault({}),
   trainer: instructionTrainerSchema.prefault({}),
   /** Examples per dataset held out for the evaluation loss on replies (never trained on); the split uses its own seed. */
-  heldOut: z.strictObject({ perDataset: z.number().int().nonnegative().default(32), seed: z.number().int().default(0) }).prefault({}),
+  heldOut: z.strictObject({ perDataset: z.number().int().nonnegative().default(32), seed: seedSchema.default(0) }).prefault({}),
   budget: budgetSchema.prefault({}),
   /** Save `chck_{N}M` checkpoints at the BabyLM words-seen milestones. */
   milestones: z.boolean().default(true),

@@ -13,43 +13,29 @@ import type { Tokenizer } from '@class-it/core';
 import type { TrainerSettings, TrainingProgress, TrainingStageData, TrainingSummary } from '@class-it/core';
 import { ConfigError } from '@class-it/core';
 import { writeDirAtomic, writeJsonAtomic } from '@class-it/core';
-import { readCorpusLines, resolveCorpusFiles } from './corpus.js';
+import { capCorpusWords, loadCorpus } from './corpus.js';
 import { babyLmMilestones } from '@class-it/core';
-import { DEFAULT_WORD_BUDGET, PhaseCounter, checkBudget, writeLedger, type WordBudget } from '@class-it/instruct';
+import { DEFAULT_WORD_BUDGET, checkBudget, countWords, writeLedger, writeMilestoneLedgers, type LedgerPhase, type WordBudget } from '@class-it/instruct';
 import { buildPretrainingSequences, holdOut } from './sequences.js';
 import { seededShuffle } from '@class-it/core';
+import { parseSettings } from '@class-it/core';
+import { FALLBACK_VOCAB_SIZE, pretrainSettingsSchema, type PretrainSettings, type PretrainSettingsInput } from './settings.js';
 
-export interface PretrainOptions {
-  /** Files, directories or globs (BabyLM format). */
-  corpus: string[];
+/** How to run a pretraining, besides its settings. */
+export interface PretrainRunOptions {
+  /** Run directory (final model in `<out>/final`). */
   out: string;
-  preset: string;
-  architecture?: string;
-  /** Architecture config fields overriding the preset (HF names). */
-  overrides?: Record<string, unknown>;
-  /** Vocabulary of the trained tokenizer (default: the preset's `vocab_size`, else 2000). */
-  vocabSize?: number;
-  /** Use this tokenizer directory instead of training one. */
-  tokenizer?: string;
+  /** Seed for the data order, the held-out split, initialisation and dropout (default 42). */
   seed?: number;
-  /** Passes over the corpus; a fraction stops part-way through the last one. */
-  epochs?: number;
-  maxSteps?: number;
-  batchSize?: number;
-  gradAccumulation?: number;
-  /** Tokens per training sequence (default: the model's context length). */
-  sequenceLength?: number;
-  learningRate?: number;
   backend?: string;
-  /** Fraction of sequences held out for the eval loss (default 0.02, at most 256 sequences). */
-  evalFraction?: number;
   /** Word budget checked before training (default: BabyLM's 100M unique, 1B seen). */
   budget?: WordBudget;
-  /** Any other trainer setting. */
-  trainer?: Partial<TrainerSettings>;
   log?: (line: string) => void;
   onProgress?: (p: TrainingProgress) => void;
 }
+
+/** The settings (validated with `pretrainSettingsSchema`, defaults filled; unknown keys rejected) and the run. */
+export type PretrainOptions = PretrainSettingsInput & PretrainRunOptions;
 
 export interface PretrainResult {
   summary: TrainingSummary;
@@ -75,92 +61,103 @@ export const PRETRAIN_SPECIAL_TOKENS = {
   additional: ['<|system|>', '<|user|>', '<|assistant|>'],
 };
 
-export async function pretrain(registry: PluginRegistry, options: PretrainOptions): Promise<PretrainResult> {
-  const log = options.log ?? ((line: string) => console.error(line));
-  const seed = options.seed ?? 42;
-  const out = path.resolve(options.out);
+/** Words of a corpus: all of its lines, repeated lines included (the BabyLM rule: a corpus's size is all of its words). */
+export function corpusWordCounts(lines: Iterable<string>): { corpusWords: number; uniqueWords: number } {
+  let words = 0;
+  for (const line of lines) words += countWords(line);
+  return { corpusWords: words, uniqueWords: words };
+}
 
-  const files = await resolveCorpusFiles(options.corpus);
-  const lines = await readCorpusLines(files);
+/** The words pretraining will use, for the budget check before training: the corpus, `epochs` passes over it. */
+export function plannedPretrainingWords(counts: { corpusWords: number; uniqueWords: number }, epochs: number): LedgerPhase {
+  return { name: 'pretraining', uniqueWords: counts.uniqueWords, wordsSeen: Math.ceil(counts.corpusWords * epochs) };
+}
+
+export async function pretrain(registry: PluginRegistry, options: PretrainOptions): Promise<PretrainResult> {
+  const { out: outOption, seed: seedOption, backend: backendOption, budget: budgetOption, log: logOption, onProgress, ...input } = options;
+  const settings = parseSettings(pretrainSettingsSchema, input, 'pretrain settings');
+  const log = logOption ?? ((line: string) => console.error(line));
+  const seed = seedOption ?? 42;
+  const out = path.resolve(outOption);
+
+  const corpus = await loadCorpus(settings.corpus, { cacheDir: path.resolve(settings.cacheDir), log });
+  const files = corpus.files;
+  const lines = capCorpusWords(corpus.lines, settings.maxWords);
+  if (lines.length < corpus.lines.length) log(`corpus capped at maxWords ${settings.maxWords}: the first ${lines.length} of ${corpus.lines.length} lines`);
   if (lines.length === 0) throw new ConfigError(`the corpus (${files.length} file(s)) has no non-empty line`, { field: 'corpus' });
   const runtime = registry.runtime();
-  const architecture = registry.get('architecture', options.architecture ?? 'gpt');
-  const preset = architecture.presets[options.preset];
+  const architecture = registry.get('architecture', settings.architecture);
+  const preset = architecture.presets[settings.preset];
   if (!preset) {
-    throw new ConfigError(`architecture '${architecture.name}' has no preset '${options.preset}' (presets: ${Object.keys(architecture.presets).join(', ')})`, { field: 'preset' });
+    throw new ConfigError(`architecture '${architecture.name}' has no preset '${settings.preset}' (presets: ${Object.keys(architecture.presets).join(', ')})`, { field: 'preset' });
   }
-  const backend = await runtime.init(options.backend ?? 'auto');
+  const backend = await runtime.init(backendOption ?? 'auto');
   log(`backend: ${backend}`);
 
-  const ledger = new PhaseCounter('pretraining');
-  for (const line of lines) ledger.add(line);
-  const corpusWords = ledger.counts().wordsSeen;
-  const uniqueWords = ledger.counts().uniqueWords;
-  log(`corpus: ${files.length} file(s), ${lines.length} lines, ${corpusWords} words (${uniqueWords} in distinct lines)`);
+  const { corpusWords, uniqueWords } = corpusWordCounts(lines);
+  log(`corpus: ${files.length} file(s), ${lines.length} lines, ${corpusWords} words`);
 
   const tokenizerDir = path.join(out, 'tokenizer');
-  const tokenizer = await obtainTokenizer(options, tokenizerDir, lines, preset, log, runtime);
+  const tokenizer = await obtainTokenizer(settings, tokenizerDir, lines, preset, log, runtime);
 
-  const overrides = options.overrides ?? {};
-  const model = await architecture.create({ preset: options.preset, overrides, tokenizer, seed });
+  const { overrides } = settings;
+  const model = await architecture.create({ preset: settings.preset, overrides, tokenizer, seed });
   try {
     const parameterCount = model.info.parameterCount;
     const contextLength = model.info.contextLength;
-    log(`model: ${architecture.name} ${options.preset}, ${parameterCount.toLocaleString('en-US')} parameters, context ${contextLength}`);
-    const sequenceLength = options.sequenceLength ?? contextLength;
+    log(`model: ${architecture.name} ${settings.preset}, ${parameterCount.toLocaleString('en-US')} parameters, context ${contextLength}`);
+    const sequenceLength = settings.sequenceLength ?? contextLength;
     if (sequenceLength > contextLength) {
       throw new ConfigError(`sequence length ${sequenceLength} exceeds the model's context length ${contextLength}`, { field: 'sequenceLength' });
     }
     const all = buildPretrainingSequences(lines, tokenizer, sequenceLength);
-    const { train, evaluation } = holdOut(all, options.evalFraction ?? 0.02, seed);
+    const { train, evaluation } = holdOut(all, settings.evalFraction, seed);
 
-    const epochs = options.epochs ?? 1;
-    if (!(epochs > 0)) throw new ConfigError(`epochs must be > 0, got ${epochs}`, { field: 'epochs' });
+    const { epochs, batchSize, gradAccumulation } = settings;
     // BabyLM budget, checked before training: the corpus's words, and at most `epochs` passes over them.
-    const budget = options.budget ?? DEFAULT_WORD_BUDGET;
-    checkBudget([{ name: 'pretraining', uniqueWords, wordsSeen: Math.ceil(corpusWords * epochs) }], budget);
+    const budget = budgetOption ?? DEFAULT_WORD_BUDGET;
+    checkBudget([plannedPretrainingWords({ corpusWords, uniqueWords }, epochs)], budget);
     const wholeEpochs = Math.ceil(epochs);
     // Every epoch in its own seeded order; the trainer keeps the order it is given.
     const stream = Array.from({ length: wholeEpochs }, (_, e) => seededShuffle(train, seed, `pretrain:epoch${e + 1}`)).flat();
     const stage: TrainingStageData = { name: 'pretrain', sequences: stream, epochs: 1, schedule: 'reset' };
 
-    const batchSize = options.batchSize ?? options.trainer?.batchSize ?? 16;
-    const gradAccumulation = options.gradAccumulation ?? options.trainer?.gradAccumulation ?? 1;
     const stepsPerEpoch = Math.ceil(Math.ceil(train.length / batchSize) / gradAccumulation);
     const plannedSteps = Math.ceil(epochs * stepsPerEpoch);
-    const maxSteps = Math.min(options.maxSteps ?? Number.POSITIVE_INFINITY, plannedSteps);
-    const every = Math.max(1, Math.ceil(maxSteps / 10));
-    const settings: TrainerSettings = {
-      learningRate: options.learningRate ?? 1e-3,
-      minLearningRateRatio: 0.1,
-      warmupFraction: 0.02,
-      weightDecay: 0.1,
-      beta1: 0.9,
-      beta2: 0.95,
-      epsilon: 1e-8,
-      gradClip: 1,
+    const maxSteps = Math.min(settings.maxSteps ?? Number.POSITIVE_INFINITY, plannedSteps);
+    const trainerSettings: TrainerSettings = {
+      learningRate: settings.learningRate,
+      minLearningRateRatio: settings.minLearningRateRatio,
+      warmupFraction: settings.warmupFraction,
+      weightDecay: settings.weightDecay,
+      beta1: settings.beta1,
+      beta2: settings.beta2,
+      epsilon: settings.epsilon,
+      gradClip: settings.gradClip,
       sequenceLength,
       packing: false,
-      checkpointEverySteps: Math.min(Math.max(1, Math.ceil(maxSteps / 4)), 500),
-      evalEverySteps: every,
+      checkpointEverySteps: settings.checkpointEverySteps ?? Math.min(Math.max(1, Math.ceil(maxSteps / 4)), 500),
+      evalEverySteps: settings.evalEverySteps ?? Math.max(1, Math.ceil(maxSteps / 10)),
       milestoneWords: babyLmMilestones(),
-      ...options.trainer,
       batchSize,
       gradAccumulation,
       seed,
       maxSteps,
+      ...(settings.dropout !== undefined ? { dropout: settings.dropout } : {}),
     };
     log(`data: ${train.length} training and ${evaluation.length} held-out sequences of up to ${sequenceLength} tokens; ` +
       `${maxSteps} optimizer steps of ${batchSize * gradAccumulation} sequences`);
 
-    const summary = await runtime.trainer().train(model, [stage], settings, {
+    const summary = await runtime.trainer().train(model, [stage], trainerSettings, {
       outDir: out,
       evalSequences: evaluation,
       wordsSeenBefore: 0,
       log,
-      onProgress: options.onProgress,
+      onProgress,
     });
     await writeLedger(summary.finalDir, [{ name: 'pretraining', uniqueWords, wordsSeen: summary.wordsSeen }], budget);
+    // Every chck_{N}M carries its own ledger: instruction tuning from it reads its words, not the whole run's.
+    await writeMilestoneLedgers(summary.milestoneDirs, [], { name: 'pretraining', uniqueWords, wordsSeen: summary.wordsSeen }, budget);
     const result: PretrainResult = {
       summary,
       finalDir: summary.finalDir,
@@ -176,10 +173,10 @@ export async function pretrain(registry: PluginRegistry, options: PretrainOption
     };
     await writeJsonAtomic(path.join(out, 'pretrain.json'), {
       architecture: architecture.name,
-      preset: options.preset,
+      preset: settings.preset,
       overrides,
       corpus: files,
-      settings,
+      settings: trainerSettings,
       epochs,
       ...result,
     });
@@ -190,16 +187,16 @@ export async function pretrain(registry: PluginRegistry, options: PretrainOption
 }
 
 async function obtainTokenizer(
-  options: PretrainOptions,
+  settings: PretrainSettings,
   tokenizerDir: string,
   lines: string[],
   preset: Record<string, unknown>,
   log: (line: string) => void,
   runtime: ReturnType<PluginRegistry['runtime']>,
 ): Promise<Tokenizer> {
-  if (options.tokenizer) {
-    const tokenizer = await runtime.loadTokenizer(path.resolve(options.tokenizer));
-    log(`tokenizer: ${options.tokenizer} (${tokenizer.vocabSize} tokens)`);
+  if (settings.tokenizer) {
+    const tokenizer = await runtime.loadTokenizer(path.resolve(settings.tokenizer));
+    log(`tokenizer: ${settings.tokenizer} (${tokenizer.vocabSize} tokens)`);
     return tokenizer;
   }
   if (await exists(path.join(tokenizerDir, 'tokenizer.json'))) {
@@ -207,7 +204,7 @@ async function obtainTokenizer(
     log(`tokenizer: reusing ${tokenizerDir} (${tokenizer.vocabSize} tokens)`);
     return tokenizer;
   }
-  const vocabSize = options.vocabSize ?? (typeof preset.vocab_size === 'number' ? preset.vocab_size : 2000);
+  const vocabSize = settings.vocabSize ?? (typeof preset.vocab_size === 'number' ? preset.vocab_size : FALLBACK_VOCAB_SIZE);
   log(`tokenizer: training a byte-level BPE with ${vocabSize} tokens`);
   const tokenizer = await runtime.trainTokenizer(lines, { vocabSize, specialTokens: PRETRAIN_SPECIAL_TOKENS });
   await writeDirAtomic(tokenizerDir, (tmp) => tokenizer.save(tmp));

@@ -1,19 +1,24 @@
 /**
- * Run one evaluation task on a model through the evaluator plugin that serves it, and make sure
- * `<outDir>/results.json` carries the typed `EvaluationResult` fields (merged over whatever the evaluator wrote).
+ * Run one evaluation task on a model through the evaluator plugin that serves it, and write its
+ * `<outDir>/results.json` (core's `ResultsRecord`: the result, the evaluator's details, the model and the
+ * completion time) once, atomically, after the evaluator returned. The evaluator writes only its reference files.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { EvaluationResult } from '@class-it/core';
-import type { TrainableModel } from '@class-it/core';
-import type { PluginRegistry } from '@class-it/core';
-import { writeJsonAtomic } from '@class-it/core';
+import {
+  ConfigError, RESULTS_FILE, parseCompletedResult, readJsonObjectIfExists, resultsRecord, writeJsonAtomic,
+  type EvaluationResult, type EvaluatorKind, type PluginRegistry, type TrainableModel,
+} from '@class-it/core';
 
 export interface EvaluationRequest {
   task: string;
+  /** The kind of evaluation the caller runs (`eval`: zero-shot, `finetune`: fine-tuning); any when unset. */
+  kind?: EvaluatorKind;
   dataDir: string;
   outDir: string;
   fast: boolean;
+  /** Only the first `limit` items of each data file (`eval --limit`). */
+  limit?: number;
   settings?: Record<string, unknown>;
   log?: (line: string) => void;
   onProgress?: (done: number, total: number) => void;
@@ -21,43 +26,35 @@ export interface EvaluationRequest {
 
 export async function runEvaluation(registry: PluginRegistry, model: TrainableModel, req: EvaluationRequest): Promise<EvaluationResult> {
   const evaluator = registry.evaluatorFor(req.task);
+  if (req.kind && evaluator.kind !== req.kind) {
+    const command = evaluator.kind === 'zero-shot' ? 'class-it eval' : 'class-it finetune';
+    throw new ConfigError(`task '${req.task}' is a ${evaluator.kind} evaluation (evaluator '${evaluator.name}'), not ${req.kind}: run it with ${command}`, { field: 'task' });
+  }
   await fs.mkdir(req.outDir, { recursive: true });
   const started = Date.now();
-  const result = await evaluator.evaluate({
+  // A zero-shot evaluator's contract sees only the LanguageModel part of the model; a fine-tuning one all of it.
+  const output = await evaluator.evaluate({
     task: req.task,
     model,
     dataDir: req.dataDir,
     outDir: req.outDir,
     fast: req.fast,
+    limit: req.limit,
     settings: req.settings ?? {},
     log: req.log ?? (() => {}),
     onProgress: req.onProgress,
   });
-  const file = path.join(req.outDir, 'results.json');
-  let written: Record<string, unknown> = {};
-  try {
-    written = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
-  } catch {
-    // the evaluator wrote none: ours is the whole file
-  }
-  await writeJsonAtomic(file, {
-    ...written,
-    ...result,
-    files: [...new Set([...result.files, 'results.json'])],
-    model: model.info,
-    // Written only here, after the evaluator returned: marks the task as finished for a resumed run.
-    completed: { at: new Date().toISOString(), seconds: (Date.now() - started) / 1000 },
-  });
-  return result;
+  const completed = { at: new Date().toISOString(), seconds: (Date.now() - started) / 1000 };
+  await writeJsonAtomic(path.join(req.outDir, RESULTS_FILE), resultsRecord(output, model.info, completed));
+  return output.result;
 }
 
-/** Read back a results.json written by `runEvaluation` (used to skip finished work on resume). */
+/**
+ * The result of a task `runEvaluation` finished in `outDir` (used to skip finished work on resume): `undefined`
+ * when there is no results.json or it lacks the `completed` block only the runner writes.
+ */
 export async function readEvaluationResult(outDir: string): Promise<EvaluationResult | undefined> {
-  try {
-    const value = JSON.parse(await fs.readFile(path.join(outDir, 'results.json'), 'utf8')) as EvaluationResult & { completed?: { at?: unknown } };
-    // `completed` is added only by runEvaluation's final write: an evaluator's own file from a killed run does not count.
-    return typeof value.score === 'number' && typeof value.task === 'string' && typeof value.completed?.at === 'string' ? value : undefined;
-  } catch {
-    return undefined;
-  }
+  const file = path.join(outDir, RESULTS_FILE);
+  const json = await readJsonObjectIfExists(file);
+  return json === undefined ? undefined : parseCompletedResult(json, file);
 }

@@ -4,19 +4,23 @@
  *   runs/<name>/run.log                   one line per event, appended
  *   runs/<name>/models/<model>/pretrain/  pretraining of a model trained from scratch (final/ when done)
  *   runs/<name>/cells/<model>__<condition>__seed<seed>/
- *        cell.json                        {model, condition, seed, status, error?, startedAt, finishedAt}
+ *        cell.json                        {model, condition, seed, status, error?, startedAt, finishedAt, modelDir, tasks}
  *        log.txt                          the cell's log
  *        train/                           instruction tuning (metrics.jsonl, checkpoints/last, chck_{N}M/, final/)
  *        eval/<task>/results.json         evaluations of the final model
+        samples.json                     the final model's answers to report.samples (core's SAMPLES_FILE)
  *        checkpoints/chck_{N}M/eval/<task>/results.json   fast evaluations over milestones (learning curves)
  *   runs/<name>/report/                   tables, figures, HTML
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { CellKey } from '@class-it/core';
+import type { CellKey, CellTaskOutcome } from '@class-it/core';
 import { appendJsonLine, writeJsonAtomic } from '@class-it/core';
 
 export type CellStatus = 'running' | 'done' | 'failed';
+
+/** What happened to one evaluation of a cell (core's contract: the report reads it back). */
+export type TaskOutcome = CellTaskOutcome;
 
 export interface CellRecord extends CellKey {
   status: CellStatus;
@@ -25,6 +29,8 @@ export interface CellRecord extends CellKey {
   finishedAt?: string;
   /** Directory of the model that was evaluated. */
   modelDir?: string;
+  /** Every evaluation of the cell, once they have run. */
+  tasks?: Record<string, TaskOutcome>;
 }
 
 export function cellName(key: CellKey): string {

@@ -2,38 +2,65 @@
  * The experiment runner: for every model × condition × seed, instruction-tune from the model's base checkpoint
  * (pretraining it first when the experiment says so), then run every configured evaluation. Finished work is
  * found on disk and skipped when a run is resumed; a failed cell is recorded and the others go on.
+ *
+ * The instruction data (datasets loaded and split, examples tokenised) is prepared once per run — by validation
+ * (`validate.ts`), else by the first cell that trains — and shared by every cell (`instruct/data.ts`); a condition
+ * whose curriculum does not train (baseline) needs no data. An evaluation that throws is recorded in the cell with
+ * its error and the cell's other evaluations still run.
+ *
+ * Each step is a function of `grid-steps.ts`, which queue workers (`class-it worker`) call too.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
-import type { Experiment, ModelSpec, ConditionSpec } from '../config/experiment.js';
+import type { Experiment } from '../config/experiment.js';
+import type { PretrainSettings } from '../pretrain/settings.js';
+import { InstructionData } from '../instruct/data.js';
+import type { InstructionTuneArgs } from '../instruct/job.js';
 import type { CellKey } from '@class-it/core';
 import type { PluginRegistry } from '@class-it/core';
-import { RunDir, cellName, type CellRecord } from './run-dir.js';
-import { loadModel, ensureEngine } from './load-model.js';
-import { runEvaluation, readEvaluationResult } from './evaluate.js';
-import { milestoneCheckpoints } from './checkpoints.js';
-import { writeJsonAtomic } from '@class-it/core';
-import { ConfigError } from '@class-it/core';
+import { RunDir, cellName, type CellRecord, type TaskOutcome } from './run-dir.js';
+import type { ValidatedExperiment } from './validate.js';
+import { ensureEngine } from './load-model.js';
+import {
+  CellModel, baseModel, conditionOf, evaluateUnit, evaluationUnits, failedEvaluations, gridCells, modelOf, prepareRunDir,
+  skippedTasks as optionalTasksSkipped, tuneCell, type Attempt, type GridContext,
+} from './grid-steps.js';
+
+export { experimentHash, gridCells } from './grid-steps.js';
+
+/** What pretraining one model of the experiment needs. */
+export interface PretrainStepArgs {
+  /** The model's name (logs) and its `pretrain:` settings. */
+  model: string;
+  settings: PretrainSettings;
+  /** Run directory of this pretraining (resumed if work is there). */
+  outDir: string;
+  seed: number;
+  /** Directory of the experiment file: the corpus and tokenizer paths resolve against it. */
+  experimentDir: string;
+  backend: string;
+  log: (line: string) => void;
+}
 
 /** The two training steps, behind an interface so the runner reads as the plan it is. */
 export interface ExperimentSteps {
-  /** Pretrain `spec` into `outDir` (resuming if work is there); returns the final checkpoint directory. */
-  pretrain(registry: PluginRegistry, model: ModelSpec, outDir: string, seed: number, log: (l: string) => void, baseDir: string, backend: string): Promise<string>;
-  /** Instruction-tune `baseDir` with the condition's curriculum into `outDir`; returns the model directory to
-   *  evaluate (the base itself when the curriculum has no stages). */
-  instructionTune(registry: PluginRegistry, args: {
-    baseDir: string; condition: ConditionSpec; instruction: Record<string, unknown>; seed: number; outDir: string;
-    baseDirOfExperiment: string; log: (l: string) => void; onStage?: (stage: string, step: number, total: number) => void; backend?: string;
-  }): Promise<string>;
+  /** Pretrain a model into `args.outDir`; returns its final checkpoint directory (the base model of its cells). */
+  pretrain(registry: PluginRegistry, args: PretrainStepArgs): Promise<string>;
+  /** Instruction-tune `args.baseModelDir` with the condition's curriculum into `args.outDir`; returns the model
+   *  directory to evaluate. Called only for conditions whose curriculum trains. */
+  instructionTune(registry: PluginRegistry, args: InstructionTuneArgs): Promise<string>;
 }
 
 export interface RunOptions {
   steps: ExperimentSteps;
   /** Directory of the experiment file: relative paths in it resolve against this. */
-  baseDir: string;
+  experimentDir: string;
   /** Start over: move an existing run directory aside instead of resuming it. */
   restart?: boolean;
+  /** Called right after `restart` moved the old run directory to `aside` (the run-directory lock moves back). */
+  afterMovedAside?: (aside: string) => Promise<void>;
+  /** The experiment as `validateExperiment` checked it: its loaded instruction data is reused, and the tasks it
+   *  found without data that the experiment marks optional are skipped in every cell, with the reason. */
+  validated?: ValidatedExperiment;
   /** Called whenever the grid advances (cell index, total, what is happening). */
   onProgress?: (p: GridProgress) => void;
   log?: (line: string) => void;
@@ -57,41 +84,9 @@ export interface RunSummary {
   failed: string[];
 }
 
-export function experimentHash(exp: Experiment): string {
-  return createHash('sha256').update(JSON.stringify(exp)).digest('hex').slice(0, 16);
-}
-
-export function gridCells(exp: Experiment): CellKey[] {
-  const cells: CellKey[] = [];
-  for (const model of exp.models) for (const condition of exp.conditions) for (const seed of exp.seeds) {
-    cells.push({ model: model.name, condition: condition.name, seed });
-  }
-  return cells;
-}
-
-async function prepareRunDir(exp: Experiment, runDir: RunDir, restart: boolean): Promise<void> {
-  const hash = experimentHash(exp);
-  let existing: { hash?: string } | undefined;
-  try {
-    existing = JSON.parse(await fs.readFile(runDir.experimentFile, 'utf8')) as { hash?: string };
-  } catch {
-    existing = undefined;
-  }
-  if (existing && restart) {
-    const aside = `${runDir.root}.old-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    await fs.rename(runDir.root, aside);
-    existing = undefined;
-  }
-  if (existing && existing.hash !== hash) {
-    throw new ConfigError(`${runDir.root} holds a run of a different version of experiment '${exp.name}'. ` +
-      'Resuming would mix results: give the experiment another name, or pass --restart to move the old run aside.', { file: runDir.experimentFile });
-  }
-  await writeJsonAtomic(runDir.experimentFile, { hash, experiment: exp });
-}
-
 export async function runExperiment(exp: Experiment, registry: PluginRegistry, options: RunOptions): Promise<RunSummary> {
   const runDir = new RunDir(path.resolve(exp.runsDir, exp.name));
-  await prepareRunDir(exp, runDir, Boolean(options.restart));
+  await prepareRunDir(exp, runDir, Boolean(options.restart), options.afterMovedAside);
   const say = (line: string, key?: CellKey) => {
     options.log?.(key ? `[${cellName(key)}] ${line}` : line);
     return runDir.log(line, key);
@@ -102,7 +97,17 @@ export async function runExperiment(exp: Experiment, registry: PluginRegistry, o
   const started = Date.now();
   const cells = gridCells(exp);
   const summary: RunSummary = { runDir: runDir.root, cells: [], computed: [], skipped: [], failed: [] };
-  const baseDirs = new Map<string, string>();
+  const baseModelDirs = new Map<string, string>();
+  // Loaded by validation, or by the first cell that trains, then shared (a failed load fails every cell that needs it).
+  let instructionData: Promise<InstructionData> | undefined = options.validated?.instructionData ? Promise.resolve(options.validated.instructionData) : undefined;
+  // Tasks validation found without data and the experiment marks optional: skipped in every cell, with the reason.
+  const skippedTasks = optionalTasksSkipped(options.validated);
+  // The steps, as a queue worker runs them too (grid-steps.ts).
+  const ctx: GridContext = {
+    exp, registry, runDir, experimentDir: options.experimentDir, steps: options.steps,
+    instructionData: () => (instructionData ??= InstructionData.load(registry, exp.instruction!, options.experimentDir, (line) => { void say(line); })),
+    log: (line, key) => { void say(line, key); },
+  };
   let cellSeconds = 0;
   let cellsTimed = 0;
 
@@ -125,72 +130,51 @@ export async function runExperiment(exp: Experiment, registry: PluginRegistry, o
     const record: CellRecord = { ...key, status: 'running', startedAt: new Date().toISOString() };
     await runDir.writeCell(record);
     try {
-      const model = exp.models.find((m) => m.name === key.model)!;
-      const condition = exp.conditions.find((c) => c.name === key.condition)!;
       const log = (line: string) => { void say(line, key); };
 
       // 1. The base model (pretrained once per model, shared by its cells).
       progress('base model');
-      let baseDir = baseDirs.get(model.name);
-      if (!baseDir) {
-        baseDir = model.checkpoint
-          ? path.resolve(options.baseDir, model.checkpoint)
-          : await options.steps.pretrain(registry, model, runDir.pretrainDir(model.name), exp.seeds[0]!, log, options.baseDir, exp.backend);
-        baseDirs.set(model.name, baseDir);
+      let baseModelDir = baseModelDirs.get(key.model);
+      if (!baseModelDir) {
+        baseModelDir = await baseModel(ctx, modelOf(exp, key.model), key);
+        baseModelDirs.set(key.model, baseModelDir);
       }
 
-      // 2. Instruction tuning with the condition's curriculum.
-      progress(`instruction tuning (${condition.curriculum})`);
-      let modelDir: string;
-      if (exp.instruction) {
-        modelDir = await options.steps.instructionTune(registry, {
-          baseDir, condition, instruction: exp.instruction, seed: key.seed, outDir: runDir.trainDir(key),
-          baseDirOfExperiment: options.baseDir, log, backend: exp.backend,
-          onStage: (stage, step, total) => progress(`training ${stage} ${step}/${total}`),
-        });
-      } else if (registry.get('curriculum', condition.curriculum).plan({ datasets: {}, settings: condition.settings, seed: key.seed }).length === 0) {
-        modelDir = baseDir; // e.g. baseline: nothing to train, no datasets needed
-      } else {
-        throw new ConfigError(`condition '${condition.name}' trains (curriculum ${condition.curriculum}) but the experiment has no 'instruction' section with datasets`);
-      }
+      // 2. Instruction tuning with the condition's curriculum, if it trains.
+      progress(`instruction tuning (${conditionOf(exp, key.condition).curriculum})`);
+      const modelDir = await tuneCell(ctx, key, baseModelDir, progress);
       record.modelDir = modelDir;
 
-      // 3. Evaluations of the final model (each skipped if its results are already on disk).
-      const dataRoot = path.resolve(options.baseDir, exp.evaluation.dataDir);
-      const tasks = [
-        ...exp.evaluation.zeroShot.map((t) => ({ ...t, kind: 'zero-shot' as const })),
-        ...exp.evaluation.finetune.map((t) => ({ ...t, fast: false, checkpoints: false, kind: 'fine-tuning' as const })),
-      ];
-      let loaded: Awaited<ReturnType<typeof loadModel>> | undefined;
-      for (const t of tasks) {
-        const outDir = runDir.evalDir(key, t.task);
-        if (await readEvaluationResult(outDir)) { log(`${t.task}: done before, skipped`); continue; }
-        progress(`evaluating ${t.task}`);
-        loaded ??= await loadModel(registry, modelDir, exp.backend);
-        const result = await runEvaluation(registry, loaded, {
-          task: t.task, dataDir: path.resolve(dataRoot, t.data), outDir, fast: t.fast, settings: t.settings, log,
-          onProgress: (d, n) => progress(`evaluating ${t.task} ${d}/${n}`),
-        });
-        log(`${t.task}: ${result.metric} ${result.score.toFixed(2)}`);
+      // 3. Evaluations of the final model (each skipped if its results are already on disk), the report's samples,
+      // then the learning curves on every milestone checkpoint. A piece that throws is recorded with its error and
+      // the others still run; the cell then counts as failed (a rerun retries only what has no results).
+      const outcomes: Record<string, TaskOutcome> = {};
+      for (const [task, reason] of skippedTasks) {
+        outcomes[task] = { status: 'skipped', reason };
+        log(`${task}: skipped (${reason})`);
       }
-      loaded?.dispose();
-
-      // 4. Learning curves: fast zero-shot tasks on every chck_*M milestone of this cell's training.
-      const curveTasks = exp.evaluation.zeroShot.filter((t) => t.checkpoints);
-      if (curveTasks.length > 0) {
-        for (const chk of await milestoneCheckpoints(runDir.trainDir(key))) {
-          let chkModel: Awaited<ReturnType<typeof loadModel>> | undefined;
-          for (const t of curveTasks) {
-            const outDir = runDir.checkpointEvalDir(key, chk.name, t.task);
-            if (await readEvaluationResult(outDir)) continue;
-            progress(`${chk.name} ${t.task}`);
-            chkModel ??= await loadModel(registry, chk.dir, exp.backend);
-            const data = typeof t.checkpoints === 'string' ? t.checkpoints : t.data;
-            await runEvaluation(registry, chkModel, { task: t.task, dataDir: path.resolve(dataRoot, data), outDir, fast: t.fast || typeof t.checkpoints === 'string', settings: t.settings, log });
-          }
-          chkModel?.dispose();
+      const attempt: Attempt = async (name, run) => {
+        try {
+          await run();
+          outcomes[name] = { status: 'done' };
+        } catch (err) {
+          const error = (err as Error)?.message ?? String(err);
+          outcomes[name] = { status: 'failed', error };
+          log(`${name}: FAILED: ${error}`);
         }
+      };
+      const model = new CellModel(ctx, modelDir);
+      try {
+        for (const unit of evaluationUnits(exp, skippedTasks)) {
+          if (unit.kind === 'curves') await model.dispose(); // the curves load each milestone checkpoint in turn
+          await evaluateUnit(ctx, key, unit, model, attempt, progress);
+        }
+      } finally {
+        await model.dispose();
       }
+      record.tasks = outcomes;
+      const failure = failedEvaluations(outcomes);
+      if (failure) throw failure;
 
       record.status = 'done';
       record.finishedAt = new Date().toISOString();

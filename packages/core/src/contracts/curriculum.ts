@@ -20,6 +20,12 @@ export interface CurriculumInput {
 export interface Curriculum {
   readonly name: string;
   readonly description: string;
-  /** Build the stages; an empty list means no instruction tuning (baseline). */
+  /**
+   * Whether this curriculum trains at all with these condition settings (validated first: bad settings are a
+   * ConfigError naming the field). `false` means the base model is evaluated as it is (baseline): no data is
+   * loaded and `plan` is not called. Needs no datasets, so a runner can ask it before loading any.
+   */
+  trains(settings: Record<string, unknown>): boolean;
+  /** Build the stages (one or more when `trains(settings)`, none otherwise). */
   plan(input: CurriculumInput): TrainingStage[];
 }

@@ -18,9 +18,6 @@ export interface LogLikelihoodResult {
   tokenLogprobs: number[];
 }
 
-/** How a sentence's hidden state is pooled for classification. */
-export type Pooling = 'first' | 'last' | 'mean';
-
 export interface ScoringOptions {
   /** Sequences per forward pass; results never depend on it. */
   batchSize?: number;

@@ -41,6 +41,12 @@ export interface TrainerSettings {
   /** Stop after this many optimizer steps (whole plan), if set. */
   maxSteps?: number;
   seed: number;
+  /** Present every epoch after a stage's first in its own order: a seeded shuffle of the stage's rows, derived from
+   *  `seed`, the stage and the epoch (stage-local: a stage's orders do not depend on the others). Default false: every
+   *  epoch replays the order given (pretraining gives each epoch's order itself). */
+  reshuffleEpochs?: boolean;
+  /** At the start of each stage after the first: keep the AdamW moments (default) or start them from zero. */
+  optimizerBetweenStages?: 'keep' | 'reset';
   dropout?: number;
   checkpointEverySteps: number;
   evalEverySteps: number;

@@ -1,6 +1,10 @@
 /**
  * Plugin discovery: find installed packages whose package.json has a `"class-it"` field, check the manifest,
  * import the entry, and return what loaded and what failed. One broken plugin never stops the others.
+ *
+ * A manifest: `"class-it": {"kind": "evaluator", "entry": "./dist/plugin.js", "plugins": ["blimp"],
+ * "tasks": ["blimp", "blimp_supplement"]}` (`modelTypes` for an architecture). The range of @class-it/core a
+ * plugin works with is its `peerDependencies["@class-it/core"]`, the one range a release updates.
  */
 import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -8,11 +12,19 @@ import { pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { PLUGIN_KINDS, isPluginDefinition, type PluginDefinition, type PluginKind } from './define.js';
 
+export const CORE_PACKAGE = '@class-it/core';
+
 export interface PluginManifest {
   kind: PluginKind;
   entry: string;
-  /** Semver range of @class-it/core this plugin works with. */
-  core?: string;
+  /** Names of the plugins the entry defines (checked when it loads). */
+  plugins?: string[];
+  /** Evaluators: the task names served. */
+  tasks?: string[];
+  /** Architectures: the HF `model_type`s loaded. */
+  modelTypes?: string[];
+  /** Semver range of @class-it/core this plugin works with: its peerDependency. */
+  core: string;
 }
 
 export interface DiscoveredPlugin {
@@ -118,31 +130,73 @@ export async function candidatePackageDirs(options: DiscoveryOptions): Promise<s
   return result;
 }
 
-export function validateManifest(raw: unknown, coreVersion: string): PluginManifest | string {
+function stringList(m: Record<string, unknown>, key: string): string[] | undefined | string {
+  const v = m[key];
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length === 0 || v.some((x) => typeof x !== 'string' || x === '')) {
+    return `"class-it".${key} must be a non-empty list of names (got ${JSON.stringify(v)})`;
+  }
+  return v as string[];
+}
+
+/** Check a package.json's `"class-it"` manifest and its core range against the running core; a string is the problem. */
+export function validateManifest(pkg: Record<string, unknown>, coreVersion: string): PluginManifest | string {
+  const raw = pkg['class-it'];
   if (typeof raw !== 'object' || raw === null) return `"class-it" field must be an object`;
   const m = raw as Record<string, unknown>;
   if (typeof m.kind !== 'string' || !PLUGIN_KINDS.includes(m.kind as PluginKind)) {
     return `"class-it".kind must be one of ${PLUGIN_KINDS.join(', ')} (got ${JSON.stringify(m.kind)})`;
   }
   if (typeof m.entry !== 'string' || m.entry === '') return `"class-it".entry must name the plugin module`;
-  if (m.core !== undefined) {
-    if (typeof m.core !== 'string' || !semver.validRange(m.core)) return `"class-it".core must be a semver range (got ${JSON.stringify(m.core)})`;
-    if (!semver.satisfies(coreVersion, m.core, { includePrerelease: true })) {
-      return `needs @class-it/core ${m.core}, but core ${coreVersion} is installed`;
-    }
+  const lists: Record<string, string[] | undefined> = {};
+  for (const key of ['plugins', 'tasks', 'modelTypes']) {
+    const list = stringList(m, key);
+    if (typeof list === 'string') return list;
+    lists[key] = list;
   }
-  return { kind: m.kind as PluginKind, entry: m.entry, core: m.core as string | undefined };
+  const peers = pkg.peerDependencies as Record<string, unknown> | undefined;
+  const core = peers?.[CORE_PACKAGE];
+  if (typeof core !== 'string') {
+    return `declares no peerDependencies["${CORE_PACKAGE}"]: a plugin names the range of core it works with there`;
+  }
+  if (!semver.validRange(core)) return `peerDependencies["${CORE_PACKAGE}"] must be a semver range (got ${JSON.stringify(core)})`;
+  if (m.core !== undefined && m.core !== core) {
+    return `"class-it".core ${JSON.stringify(m.core)} disagrees with peerDependencies["${CORE_PACKAGE}"] ${JSON.stringify(core)}: remove "class-it".core`;
+  }
+  if (!semver.satisfies(coreVersion, core, { includePrerelease: true })) {
+    return `needs ${CORE_PACKAGE} ${core}, but core ${coreVersion} is installed`;
+  }
+  return { kind: m.kind as PluginKind, entry: m.entry, plugins: lists.plugins, tasks: lists.tasks, modelTypes: lists.modelTypes, core };
+}
+
+export interface InstalledManifest {
+  packageName: string;
+  packageVersion: string;
+  packageDir: string;
+  /** The checked manifest, or why it cannot be used. */
+  manifest: PluginManifest | string;
+}
+
+/** Every installed plugin package's manifest, checked but not imported (fast: for help texts and hints). */
+export async function readPluginManifests(options: DiscoveryOptions): Promise<InstalledManifest[]> {
+  const out: InstalledManifest[] = [];
+  for (const dir of await candidatePackageDirs(options)) {
+    const pkg = await readPackageJson(dir);
+    if (!pkg || !('class-it' in pkg)) continue;
+    out.push({
+      packageName: String(pkg.name ?? path.basename(dir)),
+      packageVersion: String(pkg.version ?? '0.0.0'),
+      packageDir: dir,
+      manifest: validateManifest(pkg, options.coreVersion),
+    });
+  }
+  return out;
 }
 
 export async function discoverPlugins(options: DiscoveryOptions): Promise<DiscoveryResult> {
   const plugins: DiscoveredPlugin[] = [];
   const problems: PluginProblem[] = [];
-  for (const dir of await candidatePackageDirs(options)) {
-    const pkg = await readPackageJson(dir);
-    if (!pkg || !('class-it' in pkg)) continue;
-    const packageName = String(pkg.name ?? path.basename(dir));
-    const packageVersion = String(pkg.version ?? '0.0.0');
-    const manifest = validateManifest(pkg['class-it'], options.coreVersion);
+  for (const { packageName, packageVersion, packageDir: dir, manifest } of await readPluginManifests(options)) {
     if (typeof manifest === 'string') {
       problems.push({ packageName, packageDir: dir, problem: manifest });
       continue;
@@ -169,6 +223,11 @@ export async function discoverPlugins(options: DiscoveryOptions): Promise<Discov
     const wrongKind = definitions.find((d) => d.kind !== manifest.kind);
     if (wrongKind) {
       problems.push({ packageName, packageDir: dir, problem: `declares kind '${manifest.kind}' but its entry defines '${wrongKind.name}' of kind '${wrongKind.kind}'` });
+      continue;
+    }
+    const names = definitions.map((d) => d.name).sort();
+    if (manifest.plugins && names.join() !== [...manifest.plugins].sort().join()) {
+      problems.push({ packageName, packageDir: dir, problem: `"class-it".plugins lists ${manifest.plugins.join(', ')} but its entry defines ${names.join(', ')}` });
       continue;
     }
     plugins.push({ packageName, packageVersion, packageDir: dir, definitions });

@@ -6,6 +6,7 @@ import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { KIND_TOKENS, type PluginContracts, type PluginDefinition, type PluginKind } from './define.js';
 import { discoverPlugins, type DiscoveryOptions, type PluginProblem } from './discovery.js';
+import { installHint, knownPackageFor, type PluginWanted } from './known.js';
 import { ClassItError } from '../util/errors.js';
 
 export interface RegisteredPlugin {
@@ -70,9 +71,9 @@ export class PluginRegistry {
   get<K extends PluginKind>(kind: K, name: string): PluginContracts[K] {
     const entry = this.entries.get(`${kind}:${name}`);
     if (!entry) {
-      const known = this.list(kind).map((p) => p.name);
-      throw new ClassItError(`no ${kind} plugin named '${name}' is installed (installed: ${known.join(', ') || 'none'}). ` +
-        `Install the package that provides it, e.g. npm install @class-it/<package>.`);
+      const installed = this.list(kind).map((p) => p.name);
+      throw new ClassItError(`no ${kind} plugin named '${name}' is installed (installed: ${installed.join(', ') || 'none'}); ` +
+        this.missingHint({ kind, name }));
     }
     if (entry.instance === undefined) {
       const def = entry.definition as PluginDefinition<K>;
@@ -93,7 +94,8 @@ export class PluginRegistry {
       if (ev.tasks.includes(task)) return ev;
     }
     const tasks = this.all('evaluator').flatMap((e) => e.tasks);
-    throw new ClassItError(`no installed evaluator serves task '${task}' (available tasks: ${tasks.join(', ') || 'none'})`);
+    throw new ClassItError(`no installed evaluator serves task '${task}' (installed tasks: ${tasks.join(', ') || 'none'}); ` +
+      this.missingHint({ task }));
   }
 
   /** The architecture able to load a given HF `model_type`. */
@@ -103,13 +105,20 @@ export class PluginRegistry {
       if (arch.modelTypes.includes(modelType) || arch.name === modelType) return arch;
     }
     throw new ClassItError(`no installed architecture plugin loads model_type '${modelType}' ` +
-      `(installed: ${this.list('architecture').map((p) => p.name).join(', ') || 'none'})`);
+      `(installed: ${this.list('architecture').map((p) => p.name).join(', ') || 'none'}); ` + this.missingHint({ modelType }));
+  }
+
+  /** Which package to install for a missing piece, or why the installed one did not load. */
+  missingHint(wanted: PluginWanted): string {
+    const known = knownPackageFor(wanted);
+    const failed = known && this.problems.find((p) => p.packageName === known.packageName);
+    return failed ? `${failed.packageName} is installed but did not load: ${failed.problem}` : installHint(wanted);
   }
 
   /** The one runtime (the first installed, or the one named). */
   runtime(name?: string): PluginContracts['runtime'] {
     const runtimes = this.list('runtime');
-    if (runtimes.length === 0) throw new ClassItError('no runtime plugin is installed: npm install @class-it/runtime-tfjs');
+    if (runtimes.length === 0) throw new ClassItError(`no runtime plugin is installed; ${this.missingHint({ kind: 'runtime', name: 'tfjs' })}`);
     return this.get('runtime', name ?? runtimes[0]!.name);
   }
 }

@@ -6,6 +6,8 @@ export function parseSettings<S extends z.ZodType>(schema: S, settings: unknown,
   const result = schema.safeParse(settings ?? {});
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const field = issue.path.map(String).join('.');
+  // An unknown key is named by the field itself, not by the object that holds it.
+  const fieldPath = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
+  const field = fieldPath.map(String).join('.');
   throw new ConfigError(`${where}: ${issue.message}`, { field: field || undefined });
 }

@@ -30,13 +30,17 @@ export async function readJsonFile<T = unknown>(file: string): Promise<T> {
   return parseJsonText<T>(text, file);
 }
 
-/** Read a JSON file that must hold an object, or throw a DataError naming it. */
-export async function readJsonObject(file: string): Promise<Record<string, unknown>> {
-  const value = await readJsonFile(file);
+/** A parsed JSON value that must be an object, or a DataError naming `file`. */
+export function asJsonObject(value: unknown, file: string): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new DataError(`expected a JSON object, got ${typeOf(value)}`, { file });
   }
   return value as Record<string, unknown>;
+}
+
+/** Read a JSON file that must hold an object, or throw a DataError naming it. */
+export async function readJsonObject(file: string): Promise<Record<string, unknown>> {
+  return asJsonObject(await readJsonFile(file), file);
 }
 
 /** Read a JSON file when it exists; `undefined` when it does not (other errors still throw, naming the file). */
@@ -47,4 +51,19 @@ export async function readJsonIfExists<T = unknown>(file: string): Promise<T | u
     return undefined;
   }
   return readJsonFile<T>(file);
+}
+
+/** Read a JSON file that must hold an object when it exists; `undefined` when it does not. */
+export async function readJsonObjectIfExists(file: string): Promise<Record<string, unknown> | undefined> {
+  const value = await readJsonIfExists(file);
+  return value === undefined ? undefined : asJsonObject(value, file);
+}
+
+/** A non-empty string field of a JSON object, or a DataError naming the file and field. */
+export function requireStringField(json: Record<string, unknown>, field: string, file: string): string {
+  const v = json[field];
+  if (typeof v !== 'string' || v === '') {
+    throw new DataError(v === undefined ? 'missing field' : `expected a non-empty string, got ${typeOf(v)}`, { file, field });
+  }
+  return v;
 }

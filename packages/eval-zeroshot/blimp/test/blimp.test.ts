@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '@class-it/core';
+import type { DataIdentity } from '@class-it/eval-zeroshot-shared';
 import { CharBigramModel, evalDataDir, testContext } from '@class-it/eval-zeroshot-shared/testing';
 import { BlimpEvaluator, loadBlimpItems } from '../src/index.js';
 import plugin from '../src/plugin.js';
@@ -70,7 +71,7 @@ describe('BLiMP evaluation on small files', () => {
     const accA = (100 * (1 + correct('xy', 'xz') + correct('ab', 'ac'))) / 3;
     const accB = 100 * correct('qq', 'qr');
     const outDir = path.join(dir, 'out');
-    const result = await new BlimpEvaluator().evaluate(testContext({ task: 'blimp', model, dataDir: dir, outDir, settings: { batchSize: 7 } }));
+    const { result, details } = await new BlimpEvaluator().evaluate(testContext({ task: 'blimp', model, dataDir: dir, outDir, settings: { batchSize: 7 } }));
     expect(model.batchSizesSeen).toEqual([7]);
     expect(result.groups).toEqual({ a: accA, b: accB });
     expect(result.score).toBeCloseTo((accA + accB) / 2, 12);
@@ -80,12 +81,27 @@ describe('BLiMP evaluation on small files', () => {
     expect(preds.a.predictions.map((p: { id: string }) => p.id)).toEqual(['a_0', 'a_1', 'a_2']);
     const report = await readFile(path.join(outDir, 'best_temperature_report.txt'), 'utf8');
     expect(report).toMatch(/^TEMPERATURE: 1\.00\n\n### FIELD ACCURACY\nsyntax: [\d.]+\nmorphology: [\d.]+\n\n### UID ACCURACY\na: [\d.]+\nb: [\d.]+\n\n### LINGUISTICS_TERM ACCURACY\n/);
-    const results = JSON.parse(await readFile(path.join(outDir, 'results.json'), 'utf8'));
-    expect(results.counts).toEqual({ a: 3, b: 1 });
-    expect(results.model.architecture).toBe('char-bigram-test-double');
-    expect(results.backend).toBe('test-double');
-    expect(results.data.files.map((f: { name: string }) => f.name)).toEqual(['a.jsonl', 'b.jsonl']);
-    expect(results.data.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(result.files).toEqual(['best_temperature_report.txt', 'predictions.json']);
+    // The details the runner records in results.json; the evaluator itself never writes that file.
+    expect(details).toMatchObject({ counts: { a: 3, b: 1 }, fast: true, settings: { batchSize: 7, temperature: 1 }, evaluatorVersion: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    const data = details.data as DataIdentity;
+    expect(data.files.map((f) => f.name)).toEqual(['a.jsonl', 'b.jsonl']);
+    expect(data.files[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect((await readdir(outDir)).sort()).toEqual(['best_temperature_report.txt', 'predictions.json']);
+  });
+});
+
+describe('BLiMP with a limit (eval --limit)', () => {
+  it('scores only the first items of each file, the same ones every time', async () => {
+    const dir = await tempDir('blimp-limit-');
+    await writeFile(path.join(dir, 'a.jsonl'), blimpLine('xy', 'xz', 'a') + blimpLine('ab', 'ac', 'a') + blimpLine('qq', 'qr', 'a'));
+    await writeFile(path.join(dir, 'b.jsonl'), blimpLine('mn', 'mo', 'b') + blimpLine('st', 'su', 'b'));
+    const context = { ...testContext({ task: 'blimp', model: new CharBigramModel({ seed: 3 }), dataDir: dir, outDir: path.join(dir, 'out') }), limit: 2 };
+    const { result, details } = await new BlimpEvaluator().evaluate(context);
+    expect(result.itemCount).toBe(4);
+    expect(details.counts).toEqual({ a: 2, b: 2 });
+    const preds = JSON.parse(await readFile(path.join(dir, 'out', 'predictions.json'), 'utf8'));
+    expect(preds.a.predictions.map((p: { id: string }) => p.id)).toEqual(['a_0', 'a_1']);
   });
 });
 
@@ -97,7 +113,7 @@ describe('BLiMP fast on the real data (char-bigram test double)', () => {
     const root = path.resolve(blimpData!, '../..');
     const outDir = await tempDir('blimp-fast-');
     const model = new CharBigramModel({ seed: 1 });
-    const result = await new BlimpEvaluator().evaluate(testContext({ task: 'blimp', model, dataDir: root, outDir, fast: true }));
+    const { result } = await new BlimpEvaluator().evaluate(testContext({ task: 'blimp', model, dataDir: root, outDir, fast: true }));
     expect(result.itemCount).toBe(13_400);
     expect(Object.keys(result.groups)).toHaveLength(67);
     // collate_preds recomputes fast scores from predictions by string match against the data, per UID in file order.
@@ -122,7 +138,7 @@ describe('BLiMP fast on the real data (char-bigram test double)', () => {
   it.skipIf(!supplementData)('scores the 5 supplement files (newlines inside sentences) under blimp_supplement', async () => {
     const root = path.resolve(supplementData!, '../..');
     const outDir = await tempDir('supp-fast-');
-    const result = await new BlimpEvaluator().evaluate(testContext({ task: 'blimp_supplement', model: new CharBigramModel(), dataDir: root, outDir }));
+    const { result } = await new BlimpEvaluator().evaluate(testContext({ task: 'blimp_supplement', model: new CharBigramModel(), dataDir: root, outDir }));
     expect(Object.keys(result.groups).sort()).toEqual(['hypernym', 'qa_congruence_easy', 'qa_congruence_tricky', 'subject_aux_inversion', 'turn_taking']);
     expect(result.itemCount).toBe(250);
   });

@@ -8,7 +8,8 @@ import { BlimpEvaluator } from '../src/index.js';
 describe('plugin definition', () => {
   it('registers as evaluator \'blimp\' and resolves through the registry', () => {
     const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
-    expect(pkg['class-it']).toEqual({ kind: 'evaluator', entry: './dist/plugin.js', core: '^0.1.0' });
+    expect(pkg['class-it']).toEqual({ kind: 'evaluator', entry: './dist/plugin.js', plugins: ['blimp'], tasks: ['blimp', 'blimp_supplement'] });
+    expect(pkg.peerDependencies['@class-it/core']).toBe('^0.1.0');
     const registry = new PluginRegistry();
     registry.register(plugin, { packageName: pkg.name, packageVersion: pkg.version });
     const evaluator = registry.get('evaluator', 'blimp');

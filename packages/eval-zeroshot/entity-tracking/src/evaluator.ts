@@ -4,11 +4,12 @@
  * The data is not redistributed: give `dataDir` (fast: `entity_tracking_fast/regular.jsonl`, full:
  * `entity_tracking/{regular,ambiref,move_contents}.jsonl`) or `settings.urls` to download the files.
  */
-import type { EvaluationContext, EvaluationResult, Evaluator } from '@class-it/core';
+import type { EvaluationCheck, EvaluationCheckRequest, EvaluationOutput, ZeroShotContext, ZeroShotEvaluator } from '@class-it/core';
 import { ConfigError, DataError } from '@class-it/core';
 import {
   commonSettings,
   fileStem,
+  missingTaskFiles,
   packageVersion,
   readJsonlFile,
   resolveTaskFiles,
@@ -27,11 +28,11 @@ export const ENTITY_TRACKING_LAYOUT: TaskLayout = {
 
 export const ENTITY_TRACKING_SPLITS = ['regular', 'ambiref', 'move_contents'] as const;
 
-export async function loadEntityTrackingItems(files: string[]): Promise<RankingItem[]> {
+export async function loadEntityTrackingItems(files: string[], limit?: number): Promise<RankingItem[]> {
   const items: RankingItem[] = [];
   for (const file of files) {
     const stem = fileStem(file);
-    for (const row of await readJsonlFile(file)) items.push(entityTrackingItem(row, file, stem));
+    for (const row of await readJsonlFile(file, limit)) items.push(entityTrackingItem(row, file, stem));
   }
   return items;
 }
@@ -50,12 +51,17 @@ export function entityTrackingAggregate(uidAccuracies: Map<string, number>): Agg
   return { score: means.reduce((a, b) => a + b, 0) / means.length, extra: Object.fromEntries([...splitMeans].map(([s, m]) => [`split/${s}`, m])), extraUidLines: splitMeans };
 }
 
-export class EntityTrackingEvaluator implements Evaluator {
+export class EntityTrackingEvaluator implements ZeroShotEvaluator {
   readonly name = 'entity-tracking';
   readonly kind = 'zero-shot' as const;
   readonly tasks = ['entity_tracking'];
 
-  async evaluate(context: EvaluationContext): Promise<EvaluationResult> {
+  async validate(request: EvaluationCheckRequest): Promise<EvaluationCheck> {
+    if (request.task !== 'entity_tracking') throw new ConfigError(`the entity-tracking evaluator does not serve task '${request.task}'`, { field: 'task' });
+    return { missing: await missingTaskFiles(request.dataDir, ENTITY_TRACKING_LAYOUT, request.fast, commonSettings(request.settings)) };
+  }
+
+  async evaluate(context: ZeroShotContext): Promise<EvaluationOutput> {
     if (context.task !== 'entity_tracking') throw new ConfigError(`the entity-tracking evaluator does not serve task '${context.task}'`, { field: 'task' });
     const settings = commonSettings(context.settings);
     const data = await resolveTaskFiles(context.dataDir, ENTITY_TRACKING_LAYOUT, context.fast, settings);
@@ -64,7 +70,7 @@ export class EntityTrackingEvaluator implements Evaluator {
       evaluatorName: this.name,
       evaluatorVersion: packageVersion(import.meta.url),
       settings,
-      items: await loadEntityTrackingItems(data.files),
+      items: await loadEntityTrackingItems(data.files, context.limit),
       data: data.identity,
       aggregate: entityTrackingAggregate,
     });

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CharBigramModel, testContext } from '@class-it/eval-zeroshot-shared/testing';
-import { argmaxFirst } from '@class-it/eval-zeroshot-shared';
+import { argmaxFirst, type DataIdentity } from '@class-it/eval-zeroshot-shared';
 import { EntityTrackingEvaluator, entityTrackingAggregate, loadEntityTrackingItems } from '../src/index.js';
 
 const PREFIX = 'Box 0 contains the cup, Box 1 contains the key and the pen, Box 2 contains nothing. Move the key from Box 1 to Box 2. Box 2 contains ';
@@ -89,7 +89,7 @@ describe('entity-tracking evaluation', () => {
     const acc = (uid: string) => byUid.get(uid)!.reduce((a, b) => a + b, 0) / byUid.get(uid)!.length;
     const expected = ((acc('regular_0_ops') + acc('regular_1_ops')) / 2 + (acc('ambiref_2_ops') + acc('ambiref_3_ops')) / 2) / 2;
     const outDir = path.join(root, 'out');
-    const result = await new EntityTrackingEvaluator().evaluate(testContext({ task: 'entity_tracking', model, dataDir: root, outDir, fast: false }));
+    const { result } = await new EntityTrackingEvaluator().evaluate(testContext({ task: 'entity_tracking', model, dataDir: root, outDir, fast: false }));
     expect(result.score).toBeCloseTo(expected, 10);
     expect(result.groups.regular_0_ops).toBe(acc('regular_0_ops'));
     const report = await readFile(path.join(outDir, 'best_temperature_report.txt'), 'utf8');
@@ -103,15 +103,19 @@ describe('entity-tracking evaluation', () => {
     const cacheDir = path.join(root, 'cache');
     const outDir = path.join(root, 'out');
     const ev = new EntityTrackingEvaluator();
-    const viaUrl = await ev.evaluate(testContext({ task: 'entity_tracking', model: new CharBigramModel(), dataDir: root, outDir, settings: { urls: [`${base}/osf/regular.jsonl`], cacheDir } }));
+    const { result: viaUrl, details } = await ev.evaluate(testContext({ task: 'entity_tracking', model: new CharBigramModel(), dataDir: root, outDir, settings: { urls: [`${base}/osf/regular.jsonl`], cacheDir } }));
     expect(Object.keys(viaUrl.groups)).toEqual(['regular_0_ops', 'regular_1_ops']);
-    const results = JSON.parse(await readFile(path.join(outDir, 'results.json'), 'utf8'));
-    expect(results.data.urls).toEqual([`${base}/osf/regular.jsonl`]);
+    expect((details.data as DataIdentity).urls).toEqual([`${base}/osf/regular.jsonl`]);
+    expect((details.data as DataIdentity).files.map((f) => path.basename(f.name))).toEqual(['regular.jsonl']);
+    // Offline, the cached copy serves; a URL that was never fetched is an error, not a network request.
+    const offline = await ev.evaluate(testContext({ task: 'entity_tracking', model: new CharBigramModel(), dataDir: root, outDir, settings: { urls: [`${base}/osf/regular.jsonl`], cacheDir, offline: true } }));
+    expect(offline.result.score).toBe(viaUrl.score);
+    await expect(ev.evaluate(testContext({ task: 'entity_tracking', model: new CharBigramModel(), dataDir: root, outDir, settings: { urls: [`${base}/osf/other.jsonl`], cacheDir, offline: true } }))).rejects.toThrow(/offline mode: .* is not in the cache/);
     // Same data from a local fast layout gives the same score.
     const local = path.join(root, 'fast_eval', 'entity_tracking_fast');
     await mkdir(local, { recursive: true });
     await writeFile(path.join(local, 'regular.jsonl'), makeRegular());
-    const viaDir = await ev.evaluate(testContext({ task: 'entity_tracking', model: new CharBigramModel(), dataDir: root, outDir }));
+    const { result: viaDir } = await ev.evaluate(testContext({ task: 'entity_tracking', model: new CharBigramModel(), dataDir: root, outDir }));
     expect(viaDir.score).toBe(viaUrl.score);
     await expect(ev.evaluate(testContext({ task: 'entity_tracking', model: new CharBigramModel(), dataDir: root, outDir, settings: { urls: [`${base}/osf/missing.jsonl`], cacheDir } }))).rejects.toThrow(/HTTP 404/);
     await expect(ev.evaluate(testContext({ task: 'entity_tracking', model: new CharBigramModel(), dataDir: root, outDir, settings: { urls: ['ftp://x/regular.jsonl'] } }))).rejects.toThrow(/only http\(s\)/);

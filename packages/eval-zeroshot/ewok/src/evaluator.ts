@@ -1,10 +1,11 @@
 /** EWoK: accuracy per domain (11), macro mean (spec §4). Reads a JSONL folder or the encrypted fast zip. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { EvaluationContext, EvaluationResult, Evaluator } from '@class-it/core';
+import type { EvaluationCheck, EvaluationCheckRequest, EvaluationOutput, ZeroShotContext, ZeroShotEvaluator } from '@class-it/core';
 import { ConfigError, DataError } from '@class-it/core';
 import {
   commonSettings,
+  missingTaskFiles,
   packageVersion,
   parseJsonlText,
   readJsonlFile,
@@ -37,16 +38,16 @@ export interface EwokData {
   identity: DataIdentity;
 }
 
-export async function loadEwokFiles(files: string[], fullSentenceScores = false): Promise<RankingItem[]> {
+export async function loadEwokFiles(files: string[], fullSentenceScores = false, limit?: number): Promise<RankingItem[]> {
   const items: RankingItem[] = [];
-  for (const file of files) for (const row of await readJsonlFile(file)) items.push(ewokItem(row, file, fullSentenceScores));
+  for (const file of files) for (const row of await readJsonlFile(file, limit)) items.push(ewokItem(row, file, fullSentenceScores));
   return items;
 }
 
-export async function loadEwokZip(zipPath: string, password: string, fullSentenceScores = false): Promise<EwokData> {
+export async function loadEwokZip(zipPath: string, password: string, fullSentenceScores = false, limit?: number): Promise<EwokData> {
   const { bytes, entries } = await readZipJsonl(zipPath, password);
   const items: RankingItem[] = [];
-  for (const e of entries) for (const row of parseJsonlText(e.text, e.name)) items.push(ewokItem(row, e.name, fullSentenceScores));
+  for (const e of entries) for (const row of parseJsonlText(e.text, e.name, limit)) items.push(ewokItem(row, e.name, fullSentenceScores));
   const identity: DataIdentity = {
     dir: path.resolve(path.dirname(zipPath)),
     archive: { name: path.basename(zipPath), sha256: sha256Hex(bytes), bytes: bytes.length },
@@ -55,14 +56,33 @@ export async function loadEwokZip(zipPath: string, password: string, fullSentenc
   return { items, identity };
 }
 
-export class EwokEvaluator implements Evaluator {
+/** EWoK's own settings, besides the common ones. */
+const EWOK_SETTINGS = ['fullSentenceScores', 'password'];
+
+export class EwokEvaluator implements ZeroShotEvaluator {
   readonly name = 'ewok';
   readonly kind = 'zero-shot' as const;
   readonly tasks = ['ewok'];
 
-  async evaluate(context: EvaluationContext): Promise<EvaluationResult> {
+  async validate(request: EvaluationCheckRequest): Promise<EvaluationCheck> {
+    if (request.task !== 'ewok') throw new ConfigError(`the ewok evaluator does not serve task '${request.task}'`, { field: 'task' });
+    const settings = commonSettings(request.settings, EWOK_SETTINGS);
+    const missing = await missingTaskFiles(request.dataDir, EWOK_LAYOUT, request.fast, settings);
+    // As `load`: without a JSONL folder, the fast set may be the encrypted zip, which then needs its password.
+    const zip = missing.length > 0 && request.fast && settings.urls.length === 0 ? findEwokZip(request.dataDir) : undefined;
+    if (!zip) return { missing };
+    try {
+      ewokPassword(request.settings);
+      return { missing: [] };
+    } catch (err) {
+      if (request.settings.password !== undefined) throw err; // a bad setting, not missing data
+      return { missing: [`${zip}: ${(err as Error).message}`] };
+    }
+  }
+
+  async evaluate(context: ZeroShotContext): Promise<EvaluationOutput> {
     if (context.task !== 'ewok') throw new ConfigError(`the ewok evaluator does not serve task '${context.task}'`, { field: 'task' });
-    const settings = commonSettings(context.settings);
+    const settings = commonSettings(context.settings, EWOK_SETTINGS);
     const fullSentenceScores = context.settings.fullSentenceScores === true;
     const data = await this.load(context, settings, fullSentenceScores);
     return runRankingTask({
@@ -75,15 +95,15 @@ export class EwokEvaluator implements Evaluator {
     });
   }
 
-  private async load(context: EvaluationContext, settings: ReturnType<typeof commonSettings>, fullSentenceScores: boolean): Promise<EwokData> {
+  private async load(context: ZeroShotContext, settings: ReturnType<typeof commonSettings>, fullSentenceScores: boolean): Promise<EwokData> {
     // A plain JSONL folder (full layout, or an unzipped fast set) wins; the encrypted fast zip is the fallback.
     try {
       const files = await resolveTaskFiles(context.dataDir, EWOK_LAYOUT, context.fast, settings);
-      return { items: await loadEwokFiles(files.files, fullSentenceScores), identity: files.identity };
+      return { items: await loadEwokFiles(files.files, fullSentenceScores, context.limit), identity: files.identity };
     } catch (err) {
       const zip = context.fast ? findEwokZip(context.dataDir) : undefined;
       if (!zip || !(err instanceof DataError)) throw err;
-      return loadEwokZip(zip, ewokPassword(context.settings), fullSentenceScores);
+      return loadEwokZip(zip, ewokPassword(context.settings), fullSentenceScores, context.limit);
     }
   }
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@class-it/core';
 import { BlobWriter, TextReader, ZipWriter } from '@zip.js/zip.js';
+import type { DataIdentity } from '@class-it/eval-zeroshot-shared';
 import { CharBigramModel, evalDataDir, testContext } from '@class-it/eval-zeroshot-shared/testing';
 import { EWOK_PASSWORD_ENV, EwokEvaluator, loadEwokFiles, loadEwokZip } from '../src/index.js';
 import plugin from '../src/plugin.js';
@@ -73,7 +74,7 @@ describe('EWoK evaluation', () => {
     const accA = (100 * (ok('Ann is tall.', 'Ann hits her head.', 'Ann reaches nothing.') + ok('Ann is short.', 'Ann reaches nothing.', 'Ann hits her head.'))) / 2;
     const accB = (100 * (ok('Ice melts.', 'It is warm.', 'It is cold.') + ok('Ice stays.', 'It is cold.', 'It is warm.') + 1)) / 3;
     const outDir = path.join(root, 'out');
-    const result = await new EwokEvaluator().evaluate(testContext({ task: 'ewok', model, dataDir: root, outDir, fast: false }));
+    const { result } = await new EwokEvaluator().evaluate(testContext({ task: 'ewok', model, dataDir: root, outDir, fast: false }));
     expect(result.groups).toEqual({ 'a-domain': accA, 'b-domain': accB });
     expect(result.score).toBeCloseTo((accA + accB) / 2, 12);
     const preds = JSON.parse(await readFile(path.join(outDir, 'predictions.json'), 'utf8'));
@@ -101,10 +102,10 @@ describe('EWoK evaluation', () => {
     delete process.env[EWOK_PASSWORD_ENV];
     try {
       await expect(ev.evaluate(testContext({ task: 'ewok', model: new CharBigramModel(), dataDir: root, outDir }))).rejects.toThrow(EWOK_PASSWORD_ENV);
-      const result = await ev.evaluate(testContext({ task: 'ewok', model: new CharBigramModel(), dataDir: root, outDir, settings: { password: 'secret-pw' } }));
+      const { result } = await ev.evaluate(testContext({ task: 'ewok', model: new CharBigramModel(), dataDir: root, outDir, settings: { password: 'secret-pw' } }));
       expect(Object.keys(result.groups)).toEqual(['y-dom', 'z-dom']);
       process.env[EWOK_PASSWORD_ENV] = 'secret-pw';
-      const viaEnv = await ev.evaluate(testContext({ task: 'ewok', model: new CharBigramModel(), dataDir: root, outDir }));
+      const { result: viaEnv } = await ev.evaluate(testContext({ task: 'ewok', model: new CharBigramModel(), dataDir: root, outDir }));
       expect(viaEnv.score).toBe(result.score);
     } finally {
       if (saved === undefined) delete process.env[EWOK_PASSWORD_ENV];
@@ -120,11 +121,10 @@ if (ewokData && !password) console.warn(`SKIPPED: real EWoK fast zip test — se
 describe('EWoK fast on the real encrypted zip', () => {
   it.skipIf(!ewokData || !password)('reads 11 domains × 100 rows and writes the reference files', async () => {
     const outDir = await tempDir();
-    const result = await new EwokEvaluator().evaluate(testContext({ task: 'ewok', model: new CharBigramModel(), dataDir: path.dirname(ewokData!), outDir }));
+    const { result, details } = await new EwokEvaluator().evaluate(testContext({ task: 'ewok', model: new CharBigramModel(), dataDir: path.dirname(ewokData!), outDir }));
     expect(result.itemCount).toBe(1100);
     expect(Object.keys(result.groups)).toHaveLength(11);
-    const results = JSON.parse(await readFile(path.join(outDir, 'results.json'), 'utf8'));
-    expect(Object.values(results.counts)).toEqual(Array(11).fill(100));
-    expect(results.data.archive.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(Object.values(details.counts as Record<string, number>)).toEqual(Array(11).fill(100));
+    expect((details.data as DataIdentity).archive!.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 });

@@ -5,9 +5,9 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { EvaluationContext, EvaluationResult, Evaluator } from '@class-it/core';
+import type { EvaluationCheck, EvaluationCheckRequest, EvaluationOutput, EvaluationResult, ZeroShotContext, ZeroShotEvaluator } from '@class-it/core';
 import { ConfigError, DataError } from '@class-it/core';
-import { commonSettings, downloadToCache, identifyFiles, packageVersion, writeResultsJson, type DataIdentity } from '@class-it/eval-zeroshot-shared';
+import { commonSettings, downloadEvalFile, identifyFiles, missingUrlFiles, packageVersion, zeroShotOutput, type DataIdentity } from '@class-it/eval-zeroshot-shared';
 import { writeReadingFiles, type RowPrediction } from './outputs.js';
 import { MEASURES, parseReadingCsv } from './reading-data.js';
 import { readingScores } from './regressions.js';
@@ -25,19 +25,32 @@ export function findReadingCsv(dataDir: string): string {
   return found;
 }
 
-export class ReadingEvaluator implements Evaluator {
+export class ReadingEvaluator implements ZeroShotEvaluator {
   readonly name = 'psycholinguistic';
   readonly kind = 'zero-shot' as const;
   readonly tasks = ['reading'];
 
-  async evaluate(context: EvaluationContext): Promise<EvaluationResult> {
+  async validate(request: EvaluationCheckRequest): Promise<EvaluationCheck> {
+    if (request.task !== 'reading') throw new ConfigError(`the psycholinguistic evaluator does not serve task '${request.task}'`, { field: 'task' });
+    const settings = commonSettings(request.settings);
+    if (settings.urls.length > 0) return { missing: await missingUrlFiles(settings) };
+    try {
+      findReadingCsv(request.dataDir);
+      return { missing: [] };
+    } catch (err) {
+      return { missing: [(err as Error).message] };
+    }
+  }
+
+  async evaluate(context: ZeroShotContext): Promise<EvaluationOutput> {
     if (context.task !== 'reading') throw new ConfigError(`the psycholinguistic evaluator does not serve task '${context.task}'`, { field: 'task' });
-    const started = Date.now();
+    // the regressions need every word of the file: a subset would give a different, meaningless score
+    if (context.limit !== undefined) throw new ConfigError('the reading task cannot be limited to the first items (its regressions need the whole file)', { field: 'limit' });
     const settings = commonSettings(context.settings);
     let file: string;
     let identity: DataIdentity;
     if (settings.urls.length > 0) {
-      file = await downloadToCache(settings.urls[0]!, settings.cacheDir);
+      file = await downloadEvalFile(settings.urls[0]!, settings);
       identity = { ...(await identifyFiles(path.dirname(file), [file])), urls: [settings.urls[0]!] };
     } else {
       file = findReadingCsv(context.dataDir);
@@ -70,21 +83,14 @@ export class ReadingEvaluator implements Evaluator {
       groups: scores.eyeTrackingMeasures,
       extra: { self_paced_reading: scores.selfPacedReading, ...Object.fromEntries(correlations.map(([m, r]) => [`correlation/${m}`, r])) },
       itemCount: rows.length,
-      files: [...files, 'results.json'],
+      files,
     };
-    await writeResultsJson(context.outDir, {
-      ...result,
+    context.log(`reading: eye tracking ${scores.eyeTracking.toFixed(2)}, self-paced reading ${scores.selfPacedReading.toFixed(2)}`);
+    return zeroShotOutput(context, result, {
       evaluatorVersion: packageVersion(import.meta.url),
       counts: { rows: rows.length },
-      model: context.model.info,
-      backend: context.model.info.backend,
       data: identity,
-      fast: context.fast,
       settings: { batchSize: settings.batchSize },
-      finishedAt: new Date().toISOString(),
-      seconds: (Date.now() - started) / 1000,
     });
-    context.log(`reading: eye tracking ${scores.eyeTracking.toFixed(2)}, self-paced reading ${scores.selfPacedReading.toFixed(2)}`);
-    return result;
   }
 }

@@ -1,7 +1,6 @@
 /** The reference's reading output files (spec §8.3), formatted as Python writes them. */
 import path from 'node:path';
-import { writeFileAtomic } from '@class-it/core';
-import { pyFloat, pyFormatFixed, pyJsonDumps } from '@class-it/eval-zeroshot-shared';
+import { pyFloat, pyFormatFixed, pyJsonDumps, writeFileAtomic } from '@class-it/core';
 import type { PredictivePower, ReadingScores } from './regressions.js';
 import type { ReadingRow } from './reading-data.js';
 

@@ -1,6 +1,8 @@
 /** Small float64 statistics: Pearson correlation with pairwise NaN removal (pandas `DataFrame.corr`) and the
  *  Student-t two-sided p-value (via the regularised incomplete beta function). */
+import { pearson } from '@class-it/eval-zeroshot-shared';
 
+/** Pearson's r over the pairs where neither value is NaN (pandas `DataFrame.corr`). */
 export function pearsonPairwise(x: number[], y: number[]): number {
   const xs: number[] = [];
   const ys: number[] = [];
@@ -10,21 +12,7 @@ export function pearsonPairwise(x: number[], y: number[]): number {
       ys.push(y[i]!);
     }
   }
-  const n = xs.length;
-  if (n < 2) return NaN;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = xs[i]! - mx;
-    const dy = ys[i]! - my;
-    sxy += dx * dy;
-    sxx += dx * dx;
-    syy += dy * dy;
-  }
-  return sxx > 0 && syy > 0 ? Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy))) : NaN;
+  return pearson(xs, ys);
 }
 
 const LANCZOS = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];

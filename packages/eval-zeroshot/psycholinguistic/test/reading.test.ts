@@ -44,7 +44,7 @@ describe('reading evaluation on the real CSV (char-bigram test double)', () => {
   it.skipIf(!readingDir)('writes the reference files and its regressions agree with statsmodels on our predictions', async () => {
     const outDir = await tempDir();
     const model = new CharBigramModel({ seed: 9 });
-    const result = await new ReadingEvaluator().evaluate(testContext({ task: 'reading', model, dataDir: path.dirname(readingDir!), outDir }));
+    const { result } = await new ReadingEvaluator().evaluate(testContext({ task: 'reading', model, dataDir: path.dirname(readingDir!), outDir }));
     expect(plugin.name).toBe('psycholinguistic');
     expect(result.itemCount).toBe(1726);
     expect(Object.keys(result.groups)).toEqual(['RTfirstfix', 'RTfirstpass', 'RTgopast', 'RTrightbound']);

@@ -5,19 +5,25 @@ import { parseJsonl, type JsonlRow } from '@class-it/data-sources';
 
 export type { JsonlRow };
 
-/** Parse JSONL text; `file` is the name used in error messages (a path, or `zip!entry`). */
-export function parseJsonlText(text: string, file: string): JsonlRow[] {
-  return parseJsonl(text, file);
+/** Parse JSONL text; `file` is the name used in error messages (a path, or `zip!entry`). `limit`: only the first
+ *  `limit` rows (`eval --limit`, the context's `limit`). */
+export function parseJsonlText(text: string, file: string, limit?: number): JsonlRow[] {
+  return firstRows(parseJsonl(text, file), limit);
 }
 
-export async function readJsonlFile(file: string): Promise<JsonlRow[]> {
+/** The first `limit` rows, in file order (all when `limit` is undefined). */
+export function firstRows<T>(rows: T[], limit?: number): T[] {
+  return limit === undefined ? rows : rows.slice(0, limit);
+}
+
+export async function readJsonlFile(file: string, limit?: number): Promise<JsonlRow[]> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
     throw new DataError(`cannot read file (${(err as Error).message})`, { file }, { cause: err });
   }
-  return parseJsonl(text, file);
+  return firstRows(parseJsonl(text, file), limit);
 }
 
 function fieldError(row: JsonlRow, file: string, field: string, expected: string): DataError {

@@ -1,13 +1,14 @@
 /**
  * The common run of a ranking benchmark (BLiMP, supplement, EWoK, entity tracking): score every candidate,
- * predict the argmax (ties → candidate 0), tally accuracy per metadata value, and write results.json,
- * predictions.json and best_temperature_report.txt.
+ * predict the argmax (ties → candidate 0), tally accuracy per metadata value, write predictions.json and
+ * best_temperature_report.txt, and return the result with its details (the runner writes results.json).
  */
-import type { EvaluationContext, EvaluationResult } from '@class-it/core';
+import type { EvaluationOutput, EvaluationResult, ZeroShotContext } from '@class-it/core';
 import { AccuracyTally } from './accuracy.js';
+import type { DataIdentity } from './data-identity.js';
+import { zeroShotOutput } from './details.js';
 import { argmaxFirst, scoreRankingItems, type RankingItem } from './ranking.js';
 import { PredictionCollector, writeReferencePredictions, writeTemperatureReport } from './reference-output.js';
-import { writeResultsJson, type DataIdentity } from './results.js';
 import type { CommonSettings } from './settings.js';
 
 export interface Aggregate {
@@ -19,7 +20,7 @@ export interface Aggregate {
 }
 
 export interface RankingRun {
-  context: EvaluationContext;
+  context: ZeroShotContext;
   evaluatorName: string;
   evaluatorVersion: string;
   settings: CommonSettings;
@@ -34,9 +35,8 @@ export function macroAggregate(uidAccuracies: Map<string, number>): Aggregate {
   return { score: accs.reduce((a, b) => a + b, 0) / accs.length, extra: {} };
 }
 
-export async function runRankingTask(run: RankingRun): Promise<EvaluationResult> {
+export async function runRankingTask(run: RankingRun): Promise<EvaluationOutput> {
   const { context, items, settings } = run;
-  const started = Date.now();
   if (items.length === 0) throw new Error(`${context.task}: no items to evaluate`);
   context.log(`${context.task}: scoring ${items.length} items (${items.reduce((n, it) => n + it.sentences.length, 0)} candidates)`);
   const scores = await scoreRankingItems(context.model, items, {
@@ -76,20 +76,13 @@ export async function runRankingTask(run: RankingRun): Promise<EvaluationResult>
     groups,
     extra,
     itemCount: items.length,
-    files: [...files, 'results.json'],
+    files,
   };
-  await writeResultsJson(context.outDir, {
-    ...result,
+  context.log(`${context.task}: average accuracy ${aggregate.score.toFixed(2)} over ${uidAccuracies.size} groups`);
+  return zeroShotOutput(context, result, {
     evaluatorVersion: run.evaluatorVersion,
     counts: tally.totals('UID'),
-    model: context.model.info,
-    backend: context.model.info.backend,
     data: run.data,
-    fast: context.fast,
     settings: { batchSize: settings.batchSize, temperature: settings.temperature },
-    finishedAt: new Date().toISOString(),
-    seconds: (Date.now() - started) / 1000,
   });
-  context.log(`${context.task}: average accuracy ${aggregate.score.toFixed(2)} over ${uidAccuracies.size} groups`);
-  return result;
 }

@@ -3,8 +3,7 @@
  * `best_temperature_report.txt` and `predictions.json` (one line, Python `json.dump` formatting).
  */
 import path from 'node:path';
-import { writeFileAtomic } from '@class-it/core';
-import { pyFormatFixed, pyJsonDumps, type PyFloat } from './python-format.js';
+import { pyFormatFixed, pyJsonDumps, writeFileAtomic, type PyFloat } from '@class-it/core';
 
 export interface ReferencePrediction {
   id: string | number;

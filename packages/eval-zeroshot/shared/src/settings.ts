@@ -11,6 +11,8 @@ export interface CommonSettings {
   /** HTTP(S) URLs of the task's JSONL files, downloaded into `cacheDir` instead of reading `dataDir`. */
   urls: string[];
   cacheDir: string;
+  /** Use only what `cacheDir` holds, never the network (also set by HF_HUB_OFFLINE=1). */
+  offline: boolean;
 }
 
 export function defaultCacheDir(): string {
@@ -55,11 +57,26 @@ function urlList(settings: Record<string, unknown>): string[] {
   return list as string[];
 }
 
-export function commonSettings(settings: Record<string, unknown>): CommonSettings {
+function optionalBoolean(settings: Record<string, unknown>, key: string): boolean {
+  const v = settings[key];
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new ConfigError(`expected true or false, got ${JSON.stringify(v)}`, { field: key });
+  return v;
+}
+
+const COMMON_KEYS = ['batchSize', 'temperature', 'urls', 'url', 'cacheDir', 'offline'];
+
+/** The settings every zero-shot evaluator understands; a key that is neither one of them nor in `extraKeys` (the
+ *  evaluator's own) is a ConfigError, so a misspelt `--set batchsize=8` never passes silently. */
+export function commonSettings(settings: Record<string, unknown>, extraKeys: readonly string[] = []): CommonSettings {
+  const known = [...COMMON_KEYS, ...extraKeys];
+  const unknown = Object.keys(settings).find((key) => !known.includes(key));
+  if (unknown !== undefined) throw new ConfigError(`unknown setting (known: ${known.join(', ')})`, { field: unknown });
   return {
     batchSize: positiveInteger(settings, 'batchSize', 64),
     temperature: positiveNumber(settings, 'temperature', 1),
     urls: urlList(settings),
     cacheDir: optionalString(settings, 'cacheDir') ?? defaultCacheDir(),
+    offline: optionalBoolean(settings, 'offline'),
   };
 }

@@ -52,6 +52,12 @@ describe('JSONL fields', () => {
     expect(() => requireInteger(rows[1]!, 'i', 'f.jsonl')).toThrow("f.jsonl:3, field 'i': expected an integer");
     expect(() => requireStringArray(rows[1]!, 'a', 'f.jsonl')).toThrow("f.jsonl:3, field 'a': expected an array of strings");
   });
+  it('keeps only the first rows with a limit (eval --limit), in file order', () => {
+    const text = '{"k": 1}\n{"k": 2}\n{"k": 3}\n';
+    expect(parseJsonlText(text, 'h.jsonl', 2).map((r) => r.value.k)).toEqual([1, 2]);
+    expect(parseJsonlText(text, 'h.jsonl').length).toBe(3);
+    expect(parseJsonlText(text, 'h.jsonl', 9).length).toBe(3);
+  });
   it('names file and line of a bad JSON line', () => {
     expect(() => parseJsonlText('{"a": 1}\n{"a": \n', 'g.jsonl')).toThrow(/^g\.jsonl:2: invalid JSON/);
     expect(() => parseJsonlText('[1, 2]\n', 'g.jsonl')).toThrow(/^g\.jsonl:1: expected a JSON object/);

@@ -3,21 +3,21 @@
  * sentence whole, P(first) = softmax over the candidates' scores, ρ = Spearman(P(first), human ratio) over
  * all items. The report and predictions.json follow the reference (`### UID SPEARMAN'S RHO`, `prob`).
  */
-import type { EvaluationContext, EvaluationResult, Evaluator } from '@class-it/core';
-import { ConfigError } from '@class-it/core';
+import type { EvaluationCheck, EvaluationCheckRequest, EvaluationOutput, EvaluationResult, ZeroShotContext, ZeroShotEvaluator } from '@class-it/core';
+import { ConfigError, pyFloat } from '@class-it/core';
 import {
   argmaxFirst,
   commonSettings,
+  missingTaskFiles,
   packageVersion,
   PredictionCollector,
-  pyFloat,
   readJsonlFile,
   resolveTaskFiles,
   scoreRankingItems,
   softmaxFloat32,
   writeReferencePredictions,
-  writeResultsJson,
   writeTemperatureReport,
+  zeroShotOutput,
   type RankingItem,
   type TaskLayout,
 } from '@class-it/eval-zeroshot-shared';
@@ -37,25 +37,30 @@ export const WUG_LAYOUTS: Record<string, TaskLayout> = {
   },
 };
 
-export async function loadWugItems(files: string[]): Promise<WugItem[]> {
+export async function loadWugItems(files: string[], limit?: number): Promise<WugItem[]> {
   const items: WugItem[] = [];
-  for (const file of files) for (const row of await readJsonlFile(file)) items.push(wugItem(row, file));
+  for (const file of files) for (const row of await readJsonlFile(file, limit)) items.push(wugItem(row, file));
   return items;
 }
 
-export class WugEvaluator implements Evaluator {
+export class WugEvaluator implements ZeroShotEvaluator {
   readonly name = 'wugs';
   readonly kind = 'zero-shot' as const;
   readonly tasks = ['wug_adj', 'wug_past'];
 
-  async evaluate(context: EvaluationContext): Promise<EvaluationResult> {
+  async validate(request: EvaluationCheckRequest): Promise<EvaluationCheck> {
+    const layout = WUG_LAYOUTS[request.task];
+    if (!layout) throw new ConfigError(`the wugs evaluator does not serve task '${request.task}'`, { field: 'task' });
+    return { missing: await missingTaskFiles(request.dataDir, layout, request.fast, commonSettings(request.settings)) };
+  }
+
+  async evaluate(context: ZeroShotContext): Promise<EvaluationOutput> {
     const task = context.task;
     const layout = WUG_LAYOUTS[task];
     if (!layout) throw new ConfigError(`the wugs evaluator does not serve task '${task}'`, { field: 'task' });
-    const started = Date.now();
     const settings = commonSettings(context.settings);
     const data = await resolveTaskFiles(context.dataDir, layout, context.fast, settings);
-    const wugs = await loadWugItems(data.files);
+    const wugs = await loadWugItems(data.files, context.limit);
     if (wugs.length === 0) throw new Error(`${task}: no items in ${data.dir}`);
     const ranking: RankingItem[] = wugs.map((w) => ({ uid: task, sentences: w.candidates, completions: w.candidates, metadata: [['UID', task]] }));
     context.log(`${task}: scoring ${wugs.length} items`);
@@ -74,20 +79,13 @@ export class WugEvaluator implements Evaluator {
       await writeTemperatureReport(context.outDir, { temperature: settings.temperature, metric: "SPEARMAN'S RHO", blocks: new Map([['UID', new Map([['avg', rho]])]]), average: rho }),
       await writeReferencePredictions(context.outDir, predictions.toJSON()),
     ];
-    const result: EvaluationResult = { task, evaluator: this.name, metric: 'spearman', score: rho, groups: { [task]: rho }, extra: {}, itemCount: wugs.length, files: [...files, 'results.json'] };
-    await writeResultsJson(context.outDir, {
-      ...result,
+    const result: EvaluationResult = { task, evaluator: this.name, metric: 'spearman', score: rho, groups: { [task]: rho }, extra: {}, itemCount: wugs.length, files };
+    context.log(`${task}: Spearman rho ${rho.toFixed(4)} over ${wugs.length} items`);
+    return zeroShotOutput(context, result, {
       evaluatorVersion: packageVersion(import.meta.url),
       counts: { [task]: wugs.length },
-      model: context.model.info,
-      backend: context.model.info.backend,
       data: data.identity,
-      fast: context.fast,
       settings: { batchSize: settings.batchSize, temperature: settings.temperature },
-      finishedAt: new Date().toISOString(),
-      seconds: (Date.now() - started) / 1000,
     });
-    context.log(`${task}: Spearman rho ${rho.toFixed(4)} over ${wugs.length} items`);
-    return result;
   }
 }

@@ -1,5 +1,6 @@
 /** Spearman's ρ as scipy.stats.spearmanr computes it: Pearson correlation of average ranks (ties share the
  *  mean of their positions). NaN when either side is constant or shorter than 2. */
+import { pearson } from '@class-it/eval-zeroshot-shared';
 
 /** scipy.stats.rankdata(x, method='average'): ranks 1..n, ties get the mean rank. */
 export function averageRanks(values: number[]): number[] {
@@ -13,26 +14,6 @@ export function averageRanks(values: number[]): number[] {
     start = end;
   }
   return ranks;
-}
-
-export function pearson(x: number[], y: number[]): number {
-  const n = x.length;
-  if (n !== y.length) throw new Error(`pearson: lengths differ (${n} vs ${y.length})`);
-  if (n < 2) return NaN;
-  const mx = x.reduce((a, b) => a + b, 0) / n;
-  const my = y.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = x[i]! - mx;
-    const dy = y[i]! - my;
-    sxy += dx * dy;
-    sxx += dx * dx;
-    syy += dy * dy;
-  }
-  if (sxx === 0 || syy === 0) return NaN;
-  return Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));
 }
 
 export function spearman(x: number[], y: number[]): number {

@@ -8,7 +8,8 @@ import { WugEvaluator } from '../src/index.js';
 describe('plugin definition', () => {
   it('registers as evaluator \'wugs\' and resolves through the registry', () => {
     const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
-    expect(pkg['class-it']).toEqual({ kind: 'evaluator', entry: './dist/plugin.js', core: '^0.1.0' });
+    expect(pkg['class-it']).toEqual({ kind: 'evaluator', entry: './dist/plugin.js', plugins: ['wugs'], tasks: ['wug_adj', 'wug_past'] });
+    expect(pkg.peerDependencies['@class-it/core']).toBe('^0.1.0');
     const registry = new PluginRegistry();
     registry.register(plugin, { packageName: pkg.name, packageVersion: pkg.version });
     const evaluator = registry.get('evaluator', 'wugs');

@@ -51,7 +51,7 @@ describe('WUG evaluation', () => {
     const pFirst = verbs.map((v) => 1 / (1 + Math.exp(full(`I ${v}. I ${v}.`) - full(`I ${v}. I ${v}ed.`))));
     const expected = spearman(pFirst, verbs.map((_, i) => i / 10));
     const outDir = path.join(root, 'out');
-    const result = await new WugEvaluator().evaluate(testContext({ task: 'wug_past', model, dataDir: root, outDir }));
+    const { result } = await new WugEvaluator().evaluate(testContext({ task: 'wug_past', model, dataDir: root, outDir }));
     expect(result.score).toBeCloseTo(expected, 12);
     expect(result.metric).toBe('spearman');
     const report = await readFile(path.join(outDir, 'best_temperature_report.txt'), 'utf8');
@@ -66,7 +66,7 @@ describe('WUG evaluation', () => {
   const wugData = evalDataDir('wug_adj', 'WUG adj');
   it.skipIf(!wugData)('runs wug_adj on the real 200 items', async () => {
     const outDir = await tempDir();
-    const result = await new WugEvaluator().evaluate(testContext({ task: 'wug_adj', model: new CharBigramModel(), dataDir: path.dirname(wugData!), outDir }));
+    const { result } = await new WugEvaluator().evaluate(testContext({ task: 'wug_adj', model: new CharBigramModel(), dataDir: path.dirname(wugData!), outDir }));
     expect(result.itemCount).toBe(200);
     expect(result.score).toBeGreaterThanOrEqual(-1);
     expect(result.score).toBeLessThanOrEqual(1);

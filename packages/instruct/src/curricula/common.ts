@@ -3,6 +3,7 @@ import type { InstructionExample } from '@class-it/core';
 import type { CurriculumInput } from '@class-it/core';
 import { ConfigError } from '@class-it/core';
 
+/** `field`: the settings field (relative to the condition's settings) that names the datasets. */
 export function requireDatasets(input: CurriculumInput, names: string[], curriculum: string, field: string): void {
   const available = Object.keys(input.datasets);
   for (const name of names) {

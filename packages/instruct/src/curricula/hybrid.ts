@@ -68,14 +68,19 @@ export class HybridCurriculum implements Curriculum {
   readonly name = 'hybrid';
   readonly description = 'Ordered stages, each a seeded weighted mix of datasets (e.g. 80/20 then 20/80).';
 
+  trains(settings: Record<string, unknown>): boolean {
+    parseSettings(settingsSchema, settings, 'curriculum hybrid settings');
+    return true;
+  }
+
   plan(input: CurriculumInput): TrainingStage[] {
     const settings = parseSettings(settingsSchema, input.settings, 'curriculum hybrid settings');
     const datasets: string[] = [];
     settings.stages.forEach((stage, s) => {
       const names = Object.keys(stage.weights);
-      requireDatasets(input, names, this.name, `curriculum.settings.stages.${s}.weights`);
-      if (!names.some((n) => stage.weights[n]! > 0)) throw new ConfigError('a stage needs at least one positive weight', { field: `curriculum.settings.stages.${s}.weights` });
-      if (settings.mode === 'partition' && stage.size !== undefined) throw new ConfigError('size cannot be set in partition mode', { field: `curriculum.settings.stages.${s}.size` });
+      requireDatasets(input, names, this.name, `stages.${s}.weights`);
+      if (!names.some((n) => stage.weights[n]! > 0)) throw new ConfigError('a stage needs at least one positive weight', { field: `stages.${s}.weights` });
+      if (settings.mode === 'partition' && stage.size !== undefined) throw new ConfigError('size cannot be set in partition mode', { field: `stages.${s}.size` });
       for (const n of names) if (!datasets.includes(n)) datasets.push(n);
     });
     const streams = new Map(datasets.map((d) => [d, new ExampleStream(nonEmpty(input.datasets[d]!, d, this.name), input.seed, d)]));
@@ -102,7 +107,7 @@ export class HybridCurriculum implements Curriculum {
     const result = stages.map(() => new Map<string, number>());
     for (const d of datasets) {
       const weights = stages.map((s) => s.weights[d] ?? 0);
-      if (!weights.some((w) => w > 0)) throw new ConfigError(`dataset '${d}' has weight 0 in every stage`, { field: 'curriculum.settings.stages' });
+      if (!weights.some((w) => w > 0)) throw new ConfigError(`dataset '${d}' has weight 0 in every stage`, { field: 'stages' });
       const counts = apportion(input.datasets[d]!.length, weights);
       counts.forEach((c, s) => result[s]!.set(d, c));
     }

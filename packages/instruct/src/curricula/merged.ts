@@ -15,10 +15,15 @@ export class MergedCurriculum implements Curriculum {
   readonly name = 'merged';
   readonly description = 'All datasets mixed into one stream, shuffled globally with the seed.';
 
+  trains(settings: Record<string, unknown>): boolean {
+    parseSettings(settingsSchema, settings, 'curriculum merged settings');
+    return true;
+  }
+
   plan(input: CurriculumInput): TrainingStage[] {
     const settings = parseSettings(settingsSchema, input.settings, 'curriculum merged settings');
     const names = settings.datasets ?? Object.keys(input.datasets);
-    requireDatasets(input, names, this.name, 'curriculum.settings.datasets');
+    requireDatasets(input, names, this.name, 'datasets');
     const all = names.flatMap((n) => nonEmpty(input.datasets[n]!, n, this.name));
     return [{ name: 'merged', examples: Random.derive(input.seed, 'merged').shuffle(all), epochs: settings.epochs, schedule: 'continue' }];
   }

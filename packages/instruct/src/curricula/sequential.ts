@@ -23,14 +23,19 @@ export class SequentialCurriculum implements Curriculum {
   readonly name = 'sequential';
   readonly description = 'One dataset after another in a configured order; stages never mix; schedule reset or continued.';
 
+  trains(settings: Record<string, unknown>): boolean {
+    parseSettings(settingsSchema, settings, 'curriculum sequential settings');
+    return true;
+  }
+
   plan(input: CurriculumInput): TrainingStage[] {
     const settings = parseSettings(settingsSchema, input.settings, 'curriculum sequential settings');
     const order = settings.order ?? Object.keys(input.datasets);
-    requireDatasets(input, order, this.name, 'curriculum.settings.order');
+    requireDatasets(input, order, this.name, 'order');
     const names = uniqueNames(order);
     if (typeof settings.epochs === 'object') {
       for (const key of Object.keys(settings.epochs)) {
-        if (!names.includes(key)) throw new ConfigError(`epochs given for '${key}', which is not a stage (stages: ${names.join(', ')})`, { field: `curriculum.settings.epochs.${key}` });
+        if (!names.includes(key)) throw new ConfigError(`epochs given for '${key}', which is not a stage (stages: ${names.join(', ')})`, { field: `epochs.${key}` });
       }
     }
     return order.map((dataset, i) => {

@@ -1,15 +1,13 @@
 /**
  * The words ledger: how many words a model was trained on, across pretraining and instruction tuning.
- * - unique words: words of the distinct training texts (each text counted once however often it is seen) — the
+ * - unique words: all words of the training data (each item of the data counted once however often it is seen,
+ *   repeats of the same text in the data included: the BabyLM rule, a data set's size is all of its words) — the
  *   BabyLM "at most 100M words of training data" budget;
  * - words seen: words of every text each time it is trained on (epochs included) — the "at most 1B words" budget.
  * A run is refused before training if the totals would exceed the budget.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
-import { ConfigError } from '@class-it/core';
-import { writeJsonAtomic } from '@class-it/core';
+import { ConfigError, parseMilestoneName, readJsonIfExists, writeJsonAtomic } from '@class-it/core';
 import { countWords } from './words.js';
 
 export interface WordBudget {
@@ -36,18 +34,21 @@ export interface WordLedgerFile {
 
 export const LEDGER_FILE = 'words-ledger.json';
 
-/** Count one phase: `texts` with how many times each is trained on. Identical texts count once as unique. */
+/**
+ * Count one phase: items of the training data with how many times each is trained on. Each item's words count once
+ * as unique however often it is presented; `item` names it (the same `item` again is another presentation of it),
+ * and an `add` without one is a new item, so identical texts in the data each count (repeats included).
+ */
 export class PhaseCounter {
-  private readonly seen = new Set<string>();
+  private readonly seen = new Set<unknown>();
   private unique = 0;
   private total = 0;
 
   constructor(readonly name: string) {}
 
-  add(text: string, times = 1, words = countWords(text)): void {
-    const key = createHash('sha1').update(text).digest('base64');
-    if (!this.seen.has(key)) {
-      this.seen.add(key);
+  add(text: string, times = 1, words = countWords(text), item: unknown = Symbol('item')): void {
+    if (!this.seen.has(item)) {
+      this.seen.add(item);
       this.unique += words;
     }
     this.total += words * times;
@@ -55,6 +56,24 @@ export class PhaseCounter {
 
   counts(): LedgerPhase {
     return { name: this.name, uniqueWords: this.unique, wordsSeen: this.total };
+  }
+}
+
+/**
+ * The ledger of a `chck_{N}M` checkpoint saved when `wordsSeen` words had been seen (absolute, the phases before
+ * this run included): the earlier phases as they are, and this run's `phase` cut at what it had seen by then (its
+ * unique words at most its words seen: it cannot have used more data than it saw).
+ */
+export function ledgerAt(before: LedgerPhase[], phase: LedgerPhase, wordsSeen: number): LedgerPhase[] {
+  const seen = Math.max(0, Math.min(phase.wordsSeen, wordsSeen - totals(before).wordsSeen));
+  return [...before, { name: phase.name, uniqueWords: Math.min(phase.uniqueWords, seen), wordsSeen: seen }];
+}
+
+/** Write each milestone checkpoint's own ledger (`ledgerAt` its words, read from its `chck_{N}M` name). */
+export async function writeMilestoneLedgers(milestoneDirs: string[], before: LedgerPhase[], phase: LedgerPhase, budget: WordBudget): Promise<void> {
+  for (const dir of milestoneDirs) {
+    const words = parseMilestoneName(path.basename(dir));
+    if (words !== undefined) await writeLedger(dir, ledgerAt(before, phase, words), budget);
   }
 }
 
@@ -80,12 +99,7 @@ export function checkBudget(phases: LedgerPhase[], budget: WordBudget = DEFAULT_
 
 /** The ledger a checkpoint directory carries (absent for checkpoints from elsewhere). */
 export async function readLedger(checkpointDir: string): Promise<WordLedgerFile | undefined> {
-  try {
-    return JSON.parse(await fs.readFile(path.join(checkpointDir, LEDGER_FILE), 'utf8')) as WordLedgerFile;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ConfigError(`unreadable ${LEDGER_FILE}: ${(err as Error).message}`, { file: path.join(checkpointDir, LEDGER_FILE) });
-  }
+  return readJsonIfExists<WordLedgerFile>(path.join(checkpointDir, LEDGER_FILE));
 }
 
 export async function writeLedger(checkpointDir: string, phases: LedgerPhase[], budget: WordBudget): Promise<WordLedgerFile> {

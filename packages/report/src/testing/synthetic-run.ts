@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { resultsRecord, type ModelInfo, type ResultsRecord } from '@class-it/core';
 
 /** score per task, condition, seed: [seed 1, seed 2] */
 export const BLIMP = { baseline: [60, 62], merged: [63, 65], sequential: [66, 70] } as const;
@@ -23,8 +24,14 @@ export type Condition = keyof typeof BLIMP;
 export const CONDITIONS: Condition[] = ['baseline', 'merged', 'sequential'];
 export const SEEDS = [1, 2] as const;
 
-function result(task: string, evaluator: string, metric: string, score: number, extra: Record<string, number> = {}, groups: Record<string, number> = {}) {
-  return { task, evaluator, metric, score, groups, extra, itemCount: 100, files: ['results.json', 'predictions.json'], model: 'tiny', backend: 'wasm' };
+const MODEL: ModelInfo = { architecture: 'gpt', source: 'tiny', parameterCount: 1000, backend: 'wasm', contextLength: 64 };
+
+/** A results.json as the runner writes it. */
+function result(task: string, evaluator: string, metric: string, score: number, extra: Record<string, number> = {}, groups: Record<string, number> = {}): ResultsRecord {
+  return resultsRecord(
+    { result: { task, evaluator, metric, score, groups, extra, itemCount: 100, files: ['predictions.json'] }, details: {} },
+    MODEL, { at: '2025-01-01T00:05:00Z', seconds: 1 },
+  );
 }
 
 async function writeJson(file: string, value: unknown): Promise<void> {

@@ -6,9 +6,10 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, DataError, writeDirAtomic, writeJsonAtomic, type Tokenizer } from '@class-it/core';
+import { ConfigError, DataError, resolveDirAtomic, writeDirAtomic, writeJsonAtomic, type Tokenizer } from '@class-it/core';
 import { loadTokenizer } from '@class-it/tokenizers';
-import { readSafetensors, writeSafetensors } from '../safetensors/index.js';
+import { readWeightTensors, writeSafetensors } from '../safetensors/index.js';
+import { GENERATION_CONFIG_FILE, readGenerationConfig } from '../generation/generation-config.js';
 
 export const CONFIG_FILE = 'config.json';
 export const WEIGHTS_FILE = 'model.safetensors';
@@ -26,6 +27,8 @@ export interface CheckpointContents {
   hfArchitectures: string[];
   weights: Map<string, WeightTensor>;
   tokenizer: Tokenizer;
+  /** `generation_config.json`, written when given (a loaded checkpoint's is kept). */
+  generationConfig?: Record<string, unknown>;
 }
 
 export interface LoadedCheckpoint {
@@ -35,6 +38,8 @@ export interface LoadedCheckpoint {
   modelType: string;
   weights: Map<string, WeightTensor>;
   tokenizer: Tokenizer;
+  /** `generation_config.json` when the directory has one (generation defaults). */
+  generationConfig?: Record<string, unknown>;
   /** The file the weights came from (for error messages). */
   weightsFile: string;
 }
@@ -52,6 +57,7 @@ export async function saveCheckpointDir(dir: string, contents: CheckpointContent
     });
     await writeSafetensors(path.join(tmp, WEIGHTS_FILE), weights, { format: 'pt' });
     await tokenizer.save(tmp);
+    if (contents.generationConfig) await writeJsonAtomic(path.join(tmp, GENERATION_CONFIG_FILE), contents.generationConfig);
   });
 }
 
@@ -76,21 +82,18 @@ async function exists(file: string): Promise<boolean> {
   return fs.stat(file).then(() => true, () => false);
 }
 
-/** Float32 copies of every tensor in one safetensors file (other float dtypes are converted by the reader). */
+/** Float32 copies of every tensor in one safetensors file (finite floats only, see `readWeightTensors`). */
 async function readWeightsFile(file: string, into: Map<string, WeightTensor>): Promise<void> {
-  const tensors = await readSafetensors(file);
-  for (const [name, tensor] of tensors) {
+  for (const [name, tensor] of await readWeightTensors(file)) {
     if (into.has(name)) throw new DataError(`tensor '${name}' appears in more than one shard`, { file, field: name });
-    into.set(name, { shape: tensor.shape, data: toFloat32(tensor.data) });
+    into.set(name, tensor);
   }
 }
 
-function toFloat32(data: ArrayLike<number> | Float32Array): Float32Array {
-  return data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
-}
-
-/** Read an HF checkpoint directory: config, all weights (single file or sharded), and the tokenizer. */
-export async function readCheckpointDir(dir: string): Promise<LoadedCheckpoint> {
+/** Read an HF checkpoint directory: config, all weights (single file or sharded), and the tokenizer. A directory
+ *  that a killed `save` left between its two renames is read from its complete previous version. */
+export async function readCheckpointDir(requested: string): Promise<LoadedCheckpoint> {
+  const dir = await resolveDirAtomic(requested);
   const configFile = path.join(dir, CONFIG_FILE);
   const config = await readJsonFile(configFile);
   if (typeof config.model_type !== 'string') {
@@ -117,5 +120,6 @@ export async function readCheckpointDir(dir: string): Promise<LoadedCheckpoint> 
       : `no ${WEIGHTS_FILE} in this directory`, { file: single });
   }
   const tokenizer = await loadTokenizer(dir);
-  return { dir, config, modelType: config.model_type, weights, tokenizer, weightsFile };
+  const generationConfig = await readGenerationConfig(dir);
+  return { dir, config, modelType: config.model_type, weights, tokenizer, weightsFile, ...(generationConfig ? { generationConfig } : {}) };
 }

@@ -6,7 +6,8 @@
  * U(-1/sqrt(fan_in), 1/sqrt(fan_in)). Weights are kept as [in, out] (x @ W); `exportTorch` gives torch's [out, in].
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { deriveSeed, dropout, matMul } from '../engine/ops.js';
+import { deriveIndexedSeed } from '@class-it/core';
+import { dropout, matMul } from '../engine/ops.js';
 
 export const HEAD_PREFIX = 'classifier.';
 const LN_EPS = 1e-5;
@@ -39,7 +40,7 @@ export class ClassificationHead {
       ['out_proj.bias', [numLabels]],
     ];
     shapes.forEach(([name, shape], i) => {
-      const init = tf.randomUniform(shape, -bound, bound, 'float32', deriveSeed(seed, 7001 + i));
+      const init = tf.randomUniform(shape, -bound, bound, 'float32', deriveIndexedSeed(seed, 7001 + i));
       this.variables.set(HEAD_PREFIX + name, tf.variable(init, true));
       init.dispose();
     });

@@ -78,8 +78,12 @@ export interface PaddedBatch {
   ids: Int32Array;
   /** [batch * time] 1 for tokens, 0 for padding. */
   mask: Int32Array;
-  /** Position pooled in each row (`first`: 0, as the reference; `last`: the last real token). */
+  /** Position pooled in each row: its first real token (`first`; index 0 with right padding, as the reference) or
+   *  its last (`last`). Never a pad: with left padding, index 0 is one for every row shorter than the longest. */
   poolIndex: number[];
+  /** [batch * time] each token's position within its own row (0 at its first real token; pads 0), so that with left
+   *  padding a row is encoded as it would be alone, whatever its neighbours' lengths. */
+  positionIds: Int32Array;
 }
 
 /** Pad to the longest sequence, or to `padTo` when given (a micro-batch padded like its whole batch). */
@@ -90,6 +94,7 @@ export function padBatch(sequences: number[][], padId: number, side: 'right' | '
   const time = padTo ?? longest;
   const ids = new Int32Array(batch * time).fill(padId);
   const mask = new Int32Array(batch * time);
+  const positionIds = new Int32Array(batch * time);
   const poolIndex: number[] = [];
   sequences.forEach((seq, row) => {
     if (seq.length === 0) throw new Error('an example encoded to no tokens');
@@ -97,10 +102,11 @@ export function padBatch(sequences: number[][], padId: number, side: 'right' | '
     for (let j = 0; j < seq.length; j++) {
       ids[row * time + start + j] = seq[j]!;
       mask[row * time + start + j] = 1;
+      positionIds[row * time + start + j] = j;
     }
-    poolIndex.push(pooling === 'first' ? 0 : start + seq.length - 1);
+    poolIndex.push(pooling === 'first' ? start : start + seq.length - 1);
   });
-  return { batch, time, ids, mask, poolIndex };
+  return { batch, time, ids, mask, poolIndex, positionIds };
 }
 
 /** The id used for padding: the tokenizer's pad token, else EOS (as the reference does for causal models), else 0. */

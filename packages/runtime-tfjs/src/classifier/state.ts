@@ -8,8 +8,8 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ClassItError, writeJsonAtomic } from '@class-it/core';
-import { readSafetensors, writeSafetensors, type TensorToWrite } from '../safetensors/index.js';
+import { ClassItError, readJsonIfExists, writeJsonAtomic } from '@class-it/core';
+import { readWeightTensors, writeSafetensors, type TensorToWrite } from '../safetensors/index.js';
 
 export const STATE_FILE = 'state.json';
 
@@ -33,26 +33,16 @@ export type NamedTensors = Map<string, TensorToWrite & { data: Float32Array }>;
 
 export async function readClassifierState(stateDir: string): Promise<ClassifierState | undefined> {
   const file = path.join(stateDir, STATE_FILE);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  let state: ClassifierState;
-  try {
-    state = JSON.parse(text) as ClassifierState;
-  } catch (err) {
-    throw new ClassItError(`not valid JSON: ${(err as Error).message}`, { file });
-  }
+  const state = await readJsonIfExists<ClassifierState>(file);
+  if (state === undefined) return undefined;
   if (state.version !== 1 || !Number.isInteger(state.epochsDone)) throw new ClassItError('not a class-it classifier state (version 1)', { file });
   return state;
 }
 
+/** The tensors of a state file (finite floats only: a NaN or relabelled tensor is an error naming file and tensor). */
 export async function readStateTensors(stateDir: string, name: string): Promise<Map<string, Float32Array>> {
-  const contents = await readSafetensors(path.join(stateDir, name));
-  return new Map([...contents.tensors].map(([k, t]) => [k, t.data]));
+  const contents = await readWeightTensors(path.join(stateDir, name));
+  return new Map([...contents].map(([k, t]) => [k, t.data]));
 }
 
 /** Save one finished epoch: its tensors, the best weights when this epoch is best, then state.json. */

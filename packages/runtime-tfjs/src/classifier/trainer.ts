@@ -14,12 +14,11 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  ClassItError, ConfigError, writeDirAtomic, writeJsonAtomic,
+  ClassItError, ConfigError, deriveIndexedSeed, randomAtState, writeDirAtomic, writeJsonAtomic,
   type ClassificationExample, type ClassifierRecipe, type ClassifierRun, type ClassifierTrainer, type EpochReport,
   type TrainableModel,
 } from '@class-it/core';
 import { causalModuleOf, type CausalLMModule } from '../causal-lm.js';
-import { deriveSeed } from '../engine/ops.js';
 import { AdamW } from '../training/adamw.js';
 import { writeSafetensors } from '../safetensors/index.js';
 import { ClassificationHead, HEAD_PREFIX } from './head.js';
@@ -34,6 +33,22 @@ export interface FineTuneResult {
   examplesPerSecond: number;
 }
 
+/**
+ * The backbone's hidden state at each row's pooled position, [batch, hidden]. With left padding, positions count
+ * from each row's first real token, so a row pools the same vector whatever its batch neighbours (with right
+ * padding the default positions 0..T-1 are already that). Call inside a tidy scope.
+ */
+export function pooledHidden(view: CausalLMModule, batch: PaddedBatch, paddingSide: 'right' | 'left', training: boolean, dropoutSeed: number): tf.Tensor2D {
+  const ids = tf.tensor2d(batch.ids, [batch.batch, batch.time], 'int32');
+  const attentionMask = tf.tensor2d(batch.mask, [batch.batch, batch.time], 'int32');
+  const positionIds = paddingSide === 'left' ? tf.tensor2d(batch.positionIds, [batch.batch, batch.time], 'int32') : undefined;
+  const { hidden } = view.forward(ids, { training, attentionMask, positionIds, dropoutSeed, hiddenOnly: true });
+  const selectData = new Float32Array(batch.batch * batch.time);
+  batch.poolIndex.forEach((t, row) => { selectData[row * batch.time + t] = 1; });
+  const select = tf.tensor3d(selectData, [batch.batch, batch.time, 1]); // 1 at the pooled position
+  return tf.sum(tf.mul(hidden, select), 1) as tf.Tensor2D;
+}
+
 export class TfjsClassifierTrainer implements ClassifierTrainer {
   async fineTune(model: TrainableModel, run: ClassifierRun): Promise<FineTuneResult> {
     const session = new FineTuneSession(model, run);
@@ -45,22 +60,9 @@ export class TfjsClassifierTrainer implements ClassifierTrainer {
   }
 }
 
-/** A seeded permutation of 0..n-1 (mulberry32 + Fisher-Yates). */
+/** A seeded permutation of 0..n-1: Fisher-Yates on core's mulberry32 stream started at state `seed`. */
 export function seededPermutation(n: number, seed: number): number[] {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
+  return randomAtState(seed).shuffle(Array.from({ length: n }, (_, i) => i));
 }
 
 /**
@@ -91,15 +93,13 @@ export function splitByTokens(rows: number[], lengthOf: (row: number) => number,
   return chunks;
 }
 
-const SHUFFLE_SCHEME = 'seededPermutation(n, deriveSeed(seed, epoch))';
-const DROPOUT_SCHEME = 'deriveSeed(deriveSeed(seed, 1 + step), 2 * microBatch (backbone) | 2 * microBatch + 1 (head))';
+const SHUFFLE_SCHEME = 'seededPermutation(n, deriveIndexedSeed(seed, epoch))';
+const DROPOUT_SCHEME = 'deriveIndexedSeed(deriveIndexedSeed(seed, 1 + step), 2 * microBatch (backbone) | 2 * microBatch + 1 (head))';
 
-/** HF class names for config.json `architectures` of the saved backbone. */
-function hfArchitecturesOf(config: Record<string, unknown>): string[] {
-  if (Array.isArray(config.architectures)) return config.architectures as string[];
-  const byType: Record<string, string> = { gpt2: 'GPT2LMHeadModel', llama: 'LlamaForCausalLM' };
-  const type = String(config.model_type ?? '');
-  return byType[type] ? [byType[type]!] : [];
+/** HF class names for config.json `architectures` of the saved backbone: those its config names, else the module's. */
+function hfArchitecturesOf(module: CausalLMModule): string[] {
+  const named = module.config.architectures;
+  return Array.isArray(named) ? (named as string[]) : [...module.hfArchitectures];
 }
 
 function checkRun(run: ClassifierRun): void {
@@ -148,7 +148,7 @@ class FineTuneSession {
     this.schedule = classifierSchedule(run.train.length, this.recipe);
     for (const [name, v] of this.base.variables) this.backbone.set(name, tf.variable(v, true));
     this.view = Object.create(this.base, { variables: { value: this.backbone, enumerable: true } }) as CausalLMModule;
-    this.head = new ClassificationHead(this.base.hiddenSize, run.numLabels, deriveSeed(this.recipe.seed, 1), this.recipe.dropout);
+    this.head = new ClassificationHead(this.base.hiddenSize, run.numLabels, deriveIndexedSeed(this.recipe.seed, 1), this.recipe.dropout);
   }
 
   async execute(): Promise<FineTuneResult> {
@@ -175,7 +175,7 @@ class FineTuneSession {
     let seconds = 0;
     let lastLog = performance.now();
     for (let epoch = resumedFromEpoch + 1; epoch <= recipe.epochs; epoch++) {
-      const order = seededPermutation(run.train.length, deriveSeed(recipe.seed, epoch));
+      const order = seededPermutation(run.train.length, deriveIndexedSeed(recipe.seed, epoch));
       let lossSum = 0;
       const started = performance.now();
       for (let b = 0; b < schedule.stepsPerEpoch; b++) {
@@ -247,15 +247,9 @@ class FineTuneSession {
 
   /** Backbone -> pooled hidden state -> head. Call inside a tidy scope. */
   private logits(batch: PaddedBatch, training: boolean, step: number, micro = 0): tf.Tensor2D {
-    const ids = tf.tensor2d(batch.ids, [batch.batch, batch.time], 'int32');
-    const mask = tf.tensor2d(batch.mask, [batch.batch, batch.time], 'int32');
-    const stepSeed = deriveSeed(this.recipe.seed, 1 + step);
-    const { hidden } = this.view.forward(ids, { training, attentionMask: mask, dropoutSeed: deriveSeed(stepSeed, 2 * micro), hiddenOnly: true });
-    const selectData = new Float32Array(batch.batch * batch.time);
-    batch.poolIndex.forEach((t, row) => { selectData[row * batch.time + t] = 1; });
-    const select = tf.tensor3d(selectData, [batch.batch, batch.time, 1]); // 1 at the pooled position
-    const pooled = tf.sum(tf.mul(hidden, select), 1) as tf.Tensor2D;
-    return this.head.apply(pooled, training, deriveSeed(stepSeed, 2 * micro + 1));
+    const stepSeed = deriveIndexedSeed(this.recipe.seed, 1 + step);
+    const pooled = pooledHidden(this.view, batch, this.recipe.paddingSide, training, deriveIndexedSeed(stepSeed, 2 * micro));
+    return this.head.apply(pooled, training, deriveIndexedSeed(stepSeed, 2 * micro + 1));
   }
 
   /** One optimizer step on `rows`: the mean loss over the batch, run as micro-batches whose gradients are
@@ -264,7 +258,7 @@ class FineTuneSession {
     const varList = [...this.params.values()];
     const grads = new Map<string, tf.Tensor>();
     let loss = 0;
-    // With left padding a row's positions depend on the batch's longest row, so micro-batches are padded to it.
+    // With left padding, micro-batches are padded to the whole batch's longest row (as the batch itself would be).
     const padTo = this.recipe.paddingSide === 'left' ? Math.max(...rows.map((i) => this.trainIds[i]!.length)) : undefined;
     const lengthOf = (i: number) => padTo ?? this.trainIds[i]!.length;
     // Right padding: rows of similar length share a micro-batch (less padding; the sum over rows is the same).
@@ -356,7 +350,7 @@ class FineTuneSession {
     const dir = this.run.saveBestTo!;
     await writeDirAtomic(dir, async (tmp) => {
       await writeJsonAtomic(path.join(tmp, 'config.json'), {
-        ...this.base.config, architectures: hfArchitecturesOf(this.base.config), torch_dtype: 'float32',
+        ...this.base.config, architectures: hfArchitecturesOf(this.base), torch_dtype: 'float32',
       });
       await writeSafetensors(path.join(tmp, 'model.safetensors'), this.view.exportWeights(), { format: 'pt' });
       await this.model.tokenizer.save(tmp);

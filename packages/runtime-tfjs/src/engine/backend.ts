@@ -14,9 +14,14 @@
  * our `tf.setBackend` sees. `initEngine` checks that the backend really became active.
  */
 import * as tf from '@tensorflow/tfjs-core';
-// The Node build of @tensorflow/tfjs-core registers no gradient functions; the @tensorflow/tfjs union package
-// registers all of them (and the cpu backend) on import. Every module that differentiates imports this file.
-import '@tensorflow/tfjs';
+// The Node build of @tensorflow/tfjs-core registers no gradient functions and no tensor methods (`x.reshape()`):
+// tfjs-core's own registrations, bundled into one module by tools/scripts/vendor-tfjs-core.mjs (the
+// @tensorflow/tfjs union package registers them too, but brings layers, converter, data and webgl). Every module
+// that differentiates imports this file.
+import './tfjs-registrations.generated.js';
+// ...and the types of those tensor methods (the module augmentations of tfjs-core's chained ops)
+import type {} from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
+import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'tensorflow-gpu' | 'wasm' | 'cpu';
@@ -35,6 +40,13 @@ export interface EngineInfo {
 }
 
 let engineInfo: EngineInfo | undefined;
+
+/** How to get a native backend that did not load (README: "Native TensorFlow CPU backend" and "GPU"). */
+const NATIVE_INSTALL_HINTS: Record<string, string> = {
+  tensorflow: 'install it beside class-it: npm install @tensorflow/tfjs-node@4.22.0; in the class-it repository: npm run setup:native',
+  'tensorflow-gpu': 'install it beside class-it: npm install @tensorflow/tfjs-node-gpu@4.22.0, which needs Linux with an NVIDIA driver >450, ' +
+    'CUDA 11.2 and cuDNN 8.1 (see the GPU section of the @class-it/runtime-tfjs README)',
+};
 
 /** Import an optional package by name; the variable specifier keeps TypeScript from requiring its types. */
 async function importOptional(specifier: string): Promise<void> {
@@ -113,8 +125,16 @@ export async function initEngine(choice: BackendChoice | string = 'auto'): Promi
     }
     skipped.push(failure);
   }
-  const hint = choice === 'tensorflow' || choice === 'tensorflow-gpu' ? ' (install it with `npm run setup:native`)' : '';
+  const hint = NATIVE_INSTALL_HINTS[choice] ? ` (${NATIVE_INSTALL_HINTS[choice]})` : '';
   throw new Error(`backend '${choice}' could not be loaded${hint}:\n  ${skipped.join('\n  ')}`);
+}
+
+/**
+ * Start the default engine (`auto`) unless one is already running: what an architecture plugin calls before it
+ * builds tensors, so an application's earlier explicit choice (`initEngine('wasm')`) stands.
+ */
+export async function ensureEngine(): Promise<void> {
+  if (!engineDetails()) await initEngine('auto');
 }
 
 /** The tfjs backend in use (`tensorflow`, `wasm`, `cpu`), initialising nothing. */

@@ -3,13 +3,14 @@
  * (measurements: shared/specs/engine-notes.md §2).
  *  - `matMul`: on wasm, BatchMatMul with transposed layouts is 10-40x slower than NN, and tf.matMul's own
  *    gradient uses them; so on wasm the forward and backward use only NN matMuls plus explicit transposes.
- *    On native TensorFlow the transposed layouts are the fast ones, so there it is stock tf.matMul.
+ *    On native TensorFlow the transposed layouts are the fast ones, so there it is tf.matMul, a 2-D a·b as a·(bᵀ)ᵀ.
  *  - `embeddingLookup`: gather whose gradient is a scatterND (wasm has no UnsortedSegmentSum kernel).
  *  - `gelu`: GPT-2's `gelu_new` (tanh approximation), with x*x*x (pow is slow on wasm).
  *  - `dropout`: seeded, so a seed fixes every mask.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import './backend.js';
+import { dropoutMask } from './dropout-mask.js';
 
 /** Swap the last two axes. */
 export function swapLastTwo<T extends tf.Tensor>(x: T): T {
@@ -50,7 +51,14 @@ function nnProduct(x: tf.Tensor, tx: boolean, y: tf.Tensor, ty: boolean): tf.Ten
  * dims. Same numbers as tf.matMul on every backend; only the kernel layouts differ.
  */
 export function matMul<T extends tf.Tensor>(a: T, b: tf.Tensor, transposeA = false, transposeB = false): T {
-  if (!useNNOnlyMatMul()) return tf.matMul(a as tf.Tensor, b, transposeA, transposeB) as unknown as T;
+  if (!useNNOnlyMatMul()) {
+    // Native TensorFlow (oneDNN): a plain 2-D a·b runs as a·(bᵀ)ᵀ, b transposed first (a copy of the weight, small
+    // next to the product). With both operands running along the shared axis the product and its gradients take
+    // the layouts oneDNN is fastest at: x·W at [1024, 768]·[768, 3072] (GPT-2's MLP) took 54 ms against 121 ms
+    // plain, and the other training shapes are no slower (bench/README.md). Same numbers up to float rounding.
+    if (a.rank === 2 && !transposeA && !transposeB) return tf.matMul(a as tf.Tensor, swapLastTwo(b), false, true) as unknown as T;
+    return tf.matMul(a as tf.Tensor, b, transposeA, transposeB) as unknown as T;
+  }
   if (a.rank !== b.rank) {
     throw new Error(`matMul: operands must have the same rank, got [${a.shape}] and [${b.shape}]`);
   }
@@ -97,10 +105,24 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 /** GPT-2 `gelu_new`: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
 export function gelu<T extends tf.Tensor>(x: T): T {
   return tf.tidy(() => {
-    const cube = tf.mul(tf.mul(x, x), x);
-    const inner = tf.mul(tf.add(x, tf.mul(cube, 0.044715)), SQRT_2_OVER_PI);
-    return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1)) as T;
+    // Each temporary goes as soon as the next op has read it: without a backward pass (scoring) at most three
+    // [N, 4d] buffers are alive instead of nine; a backward pass keeps what it needs on its own.
+    const square = tf.mul(x, x);
+    const cube = consume(tf.mul(square, x), square);
+    const scaled = consume(tf.mul(cube, 0.044715), cube);
+    const sum = consume(tf.add(x, scaled), scaled);
+    const inner = consume(tf.mul(sum, SQRT_2_OVER_PI), sum);
+    const tanh = consume(tf.tanh(inner), inner);
+    const onePlus = consume(tf.add(tanh, 1), tanh);
+    const half = tf.mul(x, 0.5);
+    return consume(tf.mul(half, onePlus), half, onePlus) as T;
   });
+}
+
+/** `result`, after disposing the temporaries it was computed from. */
+function consume<T extends tf.Tensor>(result: T, ...used: tf.Tensor[]): T {
+  tf.dispose(used);
+  return result;
 }
 
 /** Layer norm over the last axis (biased variance, as torch.nn.LayerNorm). */
@@ -116,25 +138,12 @@ export function layerNorm<T extends tf.Tensor>(x: T, weight: tf.Tensor1D, bias: 
 }
 
 /**
- * Inverted dropout with a seeded mask (the same seed gives the same mask on every backend: tfjs draws the
- * uniform numbers in JS). rate 0 or no training returns x unchanged.
+ * Inverted dropout with a seeded mask (the same seed gives the same mask on every backend: the mask is drawn in
+ * JS, from the stream tf.randomUniform would draw; see dropout-mask.ts). rate 0 or no training returns x
+ * unchanged; no seed draws a random one, as tf.randomUniform does.
  */
 export function dropout<T extends tf.Tensor>(x: T, rate: number, seed: number | undefined, training: boolean): T {
   if (!training || rate <= 0) return x;
   if (rate >= 1) throw new Error(`dropout rate must be < 1, got ${rate}`);
-  return tf.tidy(() => {
-    const keep = tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', seed), rate), 'float32');
-    return tf.mul(x, tf.mul(keep, 1 / (1 - rate))) as T;
-  });
-}
-
-/**
- * Derive a well-mixed 32-bit seed from a base seed and a stream index (splitmix32-style), so each layer's
- * dropout mask in each step gets its own reproducible seed.
- */
-export function deriveSeed(base: number, stream: number): number {
-  let h = (Math.imul(base | 0, 0x9e3779b1) ^ Math.imul(stream | 0, 0x85ebca6b)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
-  h = Math.imul(h ^ (h >>> 15), 0x846ca68b) >>> 0;
-  return (h ^ (h >>> 16)) >>> 0;
+  return tf.tidy(() => tf.mul(x, tf.tensor(dropoutMask(x.size, rate, seed ?? Math.random()), x.shape, 'float32')) as T);
 }

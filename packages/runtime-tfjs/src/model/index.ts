@@ -1,2 +1,3 @@
 export * from './language-model.js';
 export * from './resize-embeddings.js';
+export * from './attention-bias.js';

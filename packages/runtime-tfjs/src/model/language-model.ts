@@ -8,14 +8,17 @@
  * checkpoint pretrained without them); after it, `save(dir)` writes a consistent checkpoint (config.vocab_size =
  * embedding rows, tokenizer.json with the added tokens) that loads in ours and in transformers.
  */
-import type {
-  LogLikelihoodRequest, LogLikelihoodResult, ModelInfo, TrainableModel, Tokenizer,
+import {
+  deriveIndexedSeed, hashString,
+  type LogLikelihoodRequest, type LogLikelihoodResult, type ModelInfo, type TrainableModel, type Tokenizer,
+  type GenerationDefaults, type GenerationOptions, type GenerationOutput, type GenerationPrompt, type TextGenerator,
 } from '@class-it/core';
 import type { CausalLMModule, HasCausalLMModule } from '../causal-lm.js';
 import { currentBackend } from '../engine/backend.js';
 import { scoreLogLikelihood, scoreNextToken, type TfjsScoringOptions } from '../scoring/scorer.js';
 import { saveCheckpointDir } from '../checkpoint/checkpoint-dir.js';
-import { deriveSeed } from '../engine/ops.js';
+import { generateText } from '../generation/generate.js';
+import { resolveGenerationDefaults } from '../generation/generation-config.js';
 
 /** A tokenizer that can return a copy of itself with more special tokens (`BpeTokenizer` can). */
 interface CanAddSpecialTokens extends Tokenizer {
@@ -28,9 +31,7 @@ function canAddSpecialTokens(tokenizer: Tokenizer): tokenizer is CanAddSpecialTo
 
 /** A seed for the new embedding rows that depends only on what is added (runs are reproducible). */
 function seedOfTokens(tokens: string[], vocabSize: number): number {
-  let h = 2166136261;
-  for (const ch of tokens.join('\u0000')) h = Math.imul(h ^ ch.codePointAt(0)!, 16777619) >>> 0;
-  return deriveSeed(h, vocabSize);
+  return deriveIndexedSeed(hashString(tokens.join('\u0000')), vocabSize);
 }
 
 function variableSize(module: CausalLMModule): number {
@@ -42,14 +43,14 @@ function variableSize(module: CausalLMModule): number {
 export interface TfjsLanguageModelOptions {
   /** Architecture plugin name, e.g. `gpt`, `llama`. */
   architecture: string;
-  /** HF class names for config.json `architectures`, e.g. `['GPT2LMHeadModel']`. */
-  hfArchitectures: string[];
   /** Directory the weights came from, or the preset name of a fresh model. */
   source: string;
   parameterCount: number;
+  /** The checkpoint's generation_config.json, when it has one (generation defaults; written back by `save`). */
+  generationConfig?: Record<string, unknown>;
 }
 
-export class TfjsLanguageModel implements TrainableModel, HasCausalLMModule {
+export class TfjsLanguageModel implements TrainableModel, TextGenerator, HasCausalLMModule {
   private currentTokenizer: Tokenizer;
   /**
    * Core's optional hook (see core `canAddTokens`): add `tokens` as special tokens and grow the embeddings to the
@@ -96,6 +97,16 @@ export class TfjsLanguageModel implements TrainableModel, HasCausalLMModule {
     return scoreNextToken(this.module, this.tokenizer, requests, options);
   }
 
+  /** Generation defaults: the checkpoint's generation_config.json over HF's (see ../generation/generation-config.ts). */
+  get generationDefaults(): GenerationDefaults {
+    return resolveGenerationDefaults(this.options.generationConfig, this.module.config, this.currentTokenizer);
+  }
+
+  /** Generate continuations with the KV cache when the module has one (see ../generation/generate.ts). */
+  async generate(prompts: GenerationPrompt[], options?: GenerationOptions): Promise<GenerationOutput[]> {
+    return generateText(this.module, this.currentTokenizer, this.generationDefaults, prompts, options);
+  }
+
   /**
    * Add `tokens` as special tokens (ids after the last one; tokens already present only become special) and grow
    * the module's embeddings to the tokenizer's new size. A vocabulary that already has room (config.vocab_size
@@ -118,9 +129,10 @@ export class TfjsLanguageModel implements TrainableModel, HasCausalLMModule {
   async save(dir: string): Promise<void> {
     await saveCheckpointDir(dir, {
       config: this.module.config,
-      hfArchitectures: this.options.hfArchitectures,
+      hfArchitectures: [...this.module.hfArchitectures],
       weights: this.module.exportWeights(),
       tokenizer: this.currentTokenizer,
+      generationConfig: this.options.generationConfig,
     });
   }
 

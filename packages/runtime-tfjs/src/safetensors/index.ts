@@ -1,2 +1,2 @@
-export { SafetensorsContents, readSafetensors, parseSafetensors, writeSafetensors, serializeSafetensors } from './safetensors.js';
-export type { SafeTensor, SafetensorsDtype, TensorToWrite } from './safetensors.js';
+export { SafetensorsContents, readSafetensors, readWeightTensors, parseSafetensors, writeSafetensors, serializeSafetensors } from './safetensors.js';
+export type { FloatTensor, SafeTensor, SafetensorsDtype, TensorToWrite } from './safetensors.js';

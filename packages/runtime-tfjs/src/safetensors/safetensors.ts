@@ -1,7 +1,8 @@
 /**
  * safetensors files: 8-byte little-endian header length, a JSON header
  * `{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {...}}`, then the tensor bytes.
- * Reading validates everything the header claims; writing is atomic and F32 (or I32/I64 from integer arrays).
+ * Reading validates everything the header claims (`readWeightTensors` also that weights are finite floats);
+ * writing is atomic and F32 (or I32/I64 from integer arrays).
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -117,6 +118,38 @@ export function parseSafetensors(bytes: Uint8Array, file = '<buffer>'): Safetens
     contents.set(e.name, { dtype: e.dtype, shape: e.shape, data: toFloat32(raw, e.dtype), bytes: raw });
   }
   return contents;
+}
+
+/** Integer dtypes, which weights never have (a float tensor relabelled I16, I32 or I64 even keeps its byte length). */
+const INTEGER_DTYPES: ReadonlySet<SafetensorsDtype> = new Set(['I64', 'I32', 'I16', 'I8']);
+
+/** A weight or optimizer tensor as float32. */
+export interface FloatTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+/**
+ * The tensors of a weights file as float32, refusing what would otherwise load as silently wrong numbers: an
+ * integer dtype (weights are floating point; a file relabelled e.g. F32 -> I32 keeps its length, so only the dtype
+ * shows it; BOOL/U8 stay allowed for the attention-mask buffers of old HF checkpoints) and any NaN or infinite
+ * value. Errors are `DataError`s naming the file and the tensor.
+ */
+export async function readWeightTensors(file: string): Promise<Map<string, FloatTensor>> {
+  const out = new Map<string, FloatTensor>();
+  for (const [name, tensor] of await readSafetensors(file)) {
+    if (INTEGER_DTYPES.has(tensor.dtype)) {
+      throw new DataError(`tensor '${name}' is declared ${tensor.dtype}, but weights are floating point (F32, F16, BF16 or F64): ` +
+        'was the file relabelled?', { file, field: name });
+    }
+    const bad = tensor.data.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) {
+      throw new DataError(`tensor '${name}' (shape [${tensor.shape}]) holds ${tensor.data[bad]} at element ${bad}: weights must be finite`,
+        { file, field: name });
+    }
+    out.set(name, { shape: tensor.shape, data: tensor.data });
+  }
+  return out;
 }
 
 /** Write tensors atomically (header padded with spaces to a multiple of 8 bytes, as HF does). */

@@ -62,6 +62,10 @@ export function scoreLogLikelihood(
     temperature: options.temperature ?? 1,
     padId: padIdOf(tokenizer),
     onBatch: options.onProgress ? (done) => options.onProgress!(done, runnable.length) : undefined,
+    describeQuery: (n) => {
+      const i = runnable[n][1];
+      return `logLikelihood request ${i} (${describe(requests[i].context + requests[i].continuation)})`;
+    },
   });
   const byRequest = new Map(runnable.map(([, i], n) => [i, values[n]]));
   return sequences.map((seq, i) => {
@@ -95,6 +99,7 @@ export function scoreNextToken(
     temperature: options.temperature ?? 1,
     padId: padIdOf(tokenizer),
     onBatch: options.onProgress ? (done) => options.onProgress!(done, queries.length) : undefined,
+    describeQuery: (i) => `nextTokenLogprobs request ${i} (${describe(requests[i].context)})`,
   });
   return values.map((v) => v[0]);
 }

@@ -57,6 +57,17 @@ export class AdamW {
     }
   }
 
+  /** Start the moments from zero again (a new stage with `optimizerBetweenStages: reset`). */
+  reset(): void {
+    for (const [name, m] of this.m) {
+      tf.tidy(() => {
+        m.assign(tf.zerosLike(m));
+        this.v.get(name)!.assign(tf.zerosLike(m));
+      });
+    }
+    this.step = 0;
+  }
+
   /** Replace the moments (resume). */
   load(m: Map<string, Float32Array>, v: Map<string, Float32Array>, step: number): void {
     for (const [name, variable] of this.m) {

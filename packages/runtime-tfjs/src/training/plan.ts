@@ -3,7 +3,7 @@
  * learning-rate schedules. Built from the stages and settings alone, so a resumed run rebuilds the same plan
  * and continues at the saved step.
  */
-import { ConfigError, type TrainerSettings, type TrainingSequence, type TrainingStageData } from '@class-it/core';
+import { ConfigError, seededShuffle, type TrainerSettings, type TrainingSequence, type TrainingStageData } from '@class-it/core';
 import { makeRow, rowStarts, type Row } from './batching.js';
 import { scheduleSegments, type ScheduleSegment } from './schedule.js';
 
@@ -30,6 +30,9 @@ export interface TrainingPlan {
   packing: boolean;
   totalSteps: number;
   segments: ScheduleSegment[];
+  /** Seed of the per-epoch row orders (with `reshuffleEpochs`). */
+  seed: number;
+  reshuffleEpochs: boolean;
 }
 
 export interface StepLocation {
@@ -81,6 +84,8 @@ export function buildPlan(stages: TrainingStageData[], s: TrainerSettings): Trai
     packing: s.packing,
     totalSteps: first,
     segments: scheduleSegments(plans, s.warmupFraction),
+    seed: s.seed,
+    reshuffleEpochs: s.reshuffleEpochs === true,
   };
 }
 
@@ -91,12 +96,38 @@ export function locateStep(plan: TrainingPlan, step: number): StepLocation {
   const stepInStage = step - stage.firstStep;
   const epoch = Math.floor(stepInStage / stage.stepsPerEpoch);
   const stepInEpoch = stepInStage % stage.stepsPerEpoch;
-  return { stage, epoch, stepInEpoch, stepInStage, microBatches: microBatchesOf(plan, stage, stepInEpoch) };
+  return { stage, epoch, stepInEpoch, stepInStage, microBatches: microBatchesOf(plan, stage, epoch, stepInEpoch) };
+}
+
+/** The step at which the optimizer's moments last started from zero, at or before `step` (0, or a stage start with `reset`). */
+export function lastOptimizerReset(plan: TrainingPlan, step: number, mode: 'keep' | 'reset' | undefined): number {
+  if (mode !== 'reset') return 0;
+  let last = 0;
+  for (const st of plan.stages) if (st.firstStep <= step) last = st.firstStep;
+  return last;
+}
+
+const epochOrders = new WeakMap<StagePlan, { epoch: number; order: number[] }>();
+
+/**
+ * The order of a stage's rows in `epoch`: as given in the first epoch (the curriculum's shuffle, and any length
+ * bucketing), then a seeded shuffle per epoch with `reshuffleEpochs` (derived from the seed, the stage and the epoch,
+ * so resuming rebuilds it), else the given order again. The latest epoch's order is cached per stage.
+ */
+function rowOrder(plan: TrainingPlan, stage: StagePlan, epoch: number): number[] | undefined {
+  if (epoch === 0 || !plan.reshuffleEpochs) return undefined;
+  const cached = epochOrders.get(stage);
+  if (cached?.epoch === epoch) return cached.order;
+  const rows = Array.from({ length: stage.rowStarts.length - 1 }, (_, i) => i);
+  const order = seededShuffle(rows, plan.seed, `epoch-order:${stage.index}:${stage.name}:${epoch}`);
+  epochOrders.set(stage, { epoch, order });
+  return order;
 }
 
 /** The micro-batches (lists of rows) of one step of an epoch, built now. */
-function microBatchesOf(plan: TrainingPlan, stage: StagePlan, stepInEpoch: number): Row[][] {
+function microBatchesOf(plan: TrainingPlan, stage: StagePlan, epoch: number, stepInEpoch: number): Row[][] {
   const rowCount = stage.rowStarts.length - 1;
+  const order = rowOrder(plan, stage, epoch);
   const first = stepInEpoch * plan.batchSize * plan.gradAccumulation;
   const micro: Row[][] = [];
   for (let m = 0; m < plan.gradAccumulation; m++) {
@@ -104,7 +135,10 @@ function microBatchesOf(plan: TrainingPlan, stage: StagePlan, stepInEpoch: numbe
     const end = Math.min(begin + plan.batchSize, rowCount);
     if (begin >= end) break;
     const rows: Row[] = [];
-    for (let r = begin; r < end; r++) rows.push(makeRow(stage.sequences, stage.rowStarts[r]!, stage.rowStarts[r + 1]!, plan.sequenceLength, plan.packing));
+    for (let i = begin; i < end; i++) {
+      const r = order ? order[i]! : i;
+      rows.push(makeRow(stage.sequences, stage.rowStarts[r]!, stage.rowStarts[r + 1]!, plan.sequenceLength, plan.packing));
+    }
     micro.push(rows);
   }
   return micro;

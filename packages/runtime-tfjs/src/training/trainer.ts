@@ -5,7 +5,8 @@
  * Σ w_i·CE_i / Σ w_i over all its rows, so accumulation gives the same update as one big batch. Then: global
  * norm, NaN/Inf guard, clipping, AdamW at the scheduled learning rate, words-seen and metrics, eval, milestone
  * and periodic checkpoints. Every step is a pure function of (weights, moments, step index), so a run resumed
- * from `checkpoints/last` ends with the same weights as an uninterrupted one.
+ * from its newest checkpoint (`checkpoints/step-<N>/`, see checkpoint-state.ts) ends with the same weights and
+ * the same metrics.jsonl as an uninterrupted one.
  */
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
@@ -14,6 +15,9 @@ import {
   ClassItError,
   ConfigError,
   appendJsonLine,
+  deriveIndexedSeed,
+  milestoneName,
+  syncFile,
   writeFileAtomic,
   type Trainer,
   type TrainableModel,
@@ -24,21 +28,13 @@ import {
   type TrainingSummary,
 } from '@class-it/core';
 import { causalModuleOf, type CausalLMModule } from '../causal-lm.js';
-import { deriveSeed } from '../engine/ops.js';
 import { AdamW, clipByGlobalNorm, globalNorm } from './adamw.js';
 import { buildRows, rowWeight, validateSequences, type Row } from './batching.js';
 import { batchTensors, disposeBatch, weightedLoss } from './loss.js';
-import { buildPlan, locateStep, planFingerprint, validateSettings, type TrainingPlan } from './plan.js';
+import { buildPlan, lastOptimizerReset, locateStep, planFingerprint, validateSettings, type TrainingPlan } from './plan.js';
 import { planLearningRate } from './schedule.js';
-import { readCheckpoint, writeCheckpoint, type TrainState } from './checkpoint-state.js';
+import { CHECKPOINTS_DIR, TRAIN_STATE_FILE, checkpointDirName, readLatestCheckpoint, writeCheckpoint, type TrainState } from './checkpoint-state.js';
 import { accumulateGradients } from './accumulate.js';
-
-export const LAST_CHECKPOINT = path.join('checkpoints', 'last');
-
-/** Directory name of a words-seen milestone checkpoint, BabyLM style: 1e6 -> `chck_1M`, 2.5e5 -> `chck_0.25M`. */
-export function milestoneDirName(words: number): string {
-  return `chck_${Number((words / 1e6).toPrecision(6))}M`;
-}
 
 export class TfjsTrainer implements Trainer {
   async train(model: TrainableModel, stages: TrainingStageData[], settings: TrainerSettings, context: TrainingContext): Promise<TrainingSummary> {
@@ -92,7 +88,7 @@ class TrainingRun {
       tokens: 0,
       lastLoss: Number.NaN,
       learningRate: 0,
-      rng: { seed: settings.seed, dropoutSeeds: 'deriveSeed(deriveSeed(seed, step), microBatch)' },
+      rng: { seed: settings.seed, dropoutSeeds: 'deriveIndexedSeed(deriveIndexedSeed(seed, step), microBatch)' },
       schedule: plan.segments,
       milestonesSaved: [],
       fingerprint: planFingerprint(stages, settings),
@@ -137,7 +133,7 @@ class TrainingRun {
         tokensPerSecond: this.secondsThisRun > 0 ? this.tokensThisRun / this.secondsThisRun : 0,
         backend: tf.getBackend(),
         finalDir,
-        milestoneDirs: this.state.milestonesSaved.map((w) => path.join(context.outDir, milestoneDirName(w))),
+        milestoneDirs: this.state.milestonesSaved.map((w) => path.join(context.outDir, milestoneName(w))),
         resumedFromStep: this.resumedFromStep,
       };
     } finally {
@@ -145,17 +141,17 @@ class TrainingRun {
     }
   }
 
-  /** Continue from `checkpoints/last` when it exists: weights, moments, position and counters. */
+  /** Continue from the newest complete checkpoint when there is one: weights, moments, position and counters. */
   private async resume(): Promise<void> {
-    const dir = path.join(this.context.outDir, LAST_CHECKPOINT);
-    const saved = await readCheckpoint(dir);
-    if (!saved) return;
-    const { state, tensors } = saved;
-    const statePath = path.join(dir, 'train-state.json');
+    const checkpointsDir = path.join(this.context.outDir, CHECKPOINTS_DIR);
+    const saved = await readLatestCheckpoint(checkpointsDir);
+    if (!saved) return truncateMetrics(this.metricsPath, 0); // starting over: lines of an earlier start would repeat
+    const { dir, state, tensors } = saved;
+    const statePath = path.join(dir, TRAIN_STATE_FILE);
     const mismatch = describeMismatch(state.fingerprint, this.state.fingerprint);
     if (mismatch) {
       throw new ConfigError(`the checkpoint in ${dir} was written by a different training run (${mismatch}); ` +
-        `use a new output directory, or delete ${dir} to start over`, { file: statePath });
+        `use a new output directory, or delete ${checkpointsDir} to start over`, { file: statePath });
     }
     for (const [key, variable] of this.module.variables) {
       const data = tensors.get(`param/${key}`);
@@ -163,7 +159,8 @@ class TrainingRun {
       tf.tidy(() => variable.assign(tf.tensor(data, variable.shape, variable.dtype)));
     }
     const prefixed = (prefix: string) => new Map([...tensors].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
-    this.optimizer.load(prefixed('adam_m/'), prefixed('adam_v/'), state.step);
+    // AdamW's own step counts the updates since its moments last started from zero (bias corrections).
+    this.optimizer.load(prefixed('adam_m/'), prefixed('adam_v/'), state.step - lastOptimizerReset(this.plan, state.step, this.settings.optimizerBetweenStages));
     this.state = { ...state, wordsSeenBefore: this.context.wordsSeenBefore, backend: tf.getBackend() };
     this.resumedFromStep = state.step;
     await truncateMetrics(this.metricsPath, state.step);
@@ -174,6 +171,7 @@ class TrainingRun {
     const { settings, plan, module } = this;
     const step = this.state.step;
     const where = locateStep(plan, step);
+    if (settings.optimizerBetweenStages === 'reset' && where.stepInStage === 0 && step > 0) this.optimizer.reset();
     const rows = where.microBatches.flat();
     const normaliser = rows.reduce((sum, r) => sum + rowWeight(r), 0);
     const started = performance.now();
@@ -181,11 +179,11 @@ class TrainingRun {
     const grads = new Map<string, tf.Tensor>();
     let loss = 0;
     let tokens = 0;
-    const stepSeed = deriveSeed(settings.seed, step);
+    const stepSeed = deriveIndexedSeed(settings.seed, step);
     for (const [micro, microRows] of where.microBatches.entries()) {
       const batch = batchTensors(microRows, normaliser);
       tokens += batch.tokens;
-      const { value, grads: microGrads } = tf.variableGrads(() => weightedLoss(module, batch, true, deriveSeed(stepSeed, micro)), varList);
+      const { value, grads: microGrads } = tf.variableGrads(() => weightedLoss(module, batch, true, deriveIndexedSeed(stepSeed, micro)), varList);
       disposeBatch(batch);
       loss += (await value.data())[0]!;
       value.dispose();
@@ -195,7 +193,7 @@ class TrainingRun {
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
       tf.dispose([...grads.values()]);
       const good = this.resumedOrSavedStep();
-      const kept = good > 0 ? `The last good checkpoint (step ${good}) is kept in ${path.join(this.context.outDir, LAST_CHECKPOINT)}` : 'No checkpoint had been written yet';
+      const kept = good > 0 ? `The last good checkpoint (step ${good}) is kept in ${path.join(this.context.outDir, CHECKPOINTS_DIR, checkpointDirName(good))}` : 'No checkpoint had been written yet';
       throw new ClassItError(`training stopped at step ${step + 1} (stage '${where.stage.name}'): loss ${loss}, gradient norm ${gradNorm} ` +
         `is not finite. ${kept}; try a lower learning rate or gradient clipping`);
     }
@@ -249,10 +247,10 @@ class TrainingRun {
       if (words > seen || this.state.milestonesSaved.includes(words)) continue;
       // Only milestones crossed during this plan: those at or below the words seen before it were saved earlier.
       if (words <= this.state.wordsSeenBefore) continue;
-      const dir = path.join(this.context.outDir, milestoneDirName(words));
+      const dir = path.join(this.context.outDir, milestoneName(words));
       await this.model.save(dir);
       this.state = { ...this.state, milestonesSaved: [...this.state.milestonesSaved, words] };
-      this.context.log(`milestone ${milestoneDirName(words)}: ${seen} words seen at step ${this.state.step}, saved to ${dir}`);
+      this.context.log(`milestone ${milestoneName(words)}: ${seen} words seen at step ${this.state.step}, saved to ${dir}`);
     }
   }
 
@@ -261,8 +259,8 @@ class TrainingRun {
     for (const [key, v] of this.module.variables) tensors.set(`param/${key}`, { shape: v.shape, data: v.dataSync() as Float32Array });
     for (const [key, m] of this.optimizer.m) tensors.set(`adam_m/${key}`, { shape: m.shape, data: m.dataSync() as Float32Array });
     for (const [key, v] of this.optimizer.v) tensors.set(`adam_v/${key}`, { shape: v.shape, data: v.dataSync() as Float32Array });
-    const dir = path.join(this.context.outDir, LAST_CHECKPOINT);
-    await writeCheckpoint(dir, this.model, this.state, tensors);
+    await syncFile(this.metricsPath); // the metrics up to this step last at least as long as the checkpoint
+    const dir = await writeCheckpoint(path.join(this.context.outDir, CHECKPOINTS_DIR), this.model, this.state, tensors);
     this.lastCheckpointStep = this.state.step;
     this.context.log(`checkpoint at step ${this.state.step} saved to ${dir}`);
   }
@@ -291,7 +289,11 @@ export function sequencesLoss(module: CausalLMModule, sequences: TrainingSequenc
   return evaluationLoss(module, buildRows(sequences, sequenceLength, false), batchSize);
 }
 
-/** Keep only the metrics of steps up to `step` (a resumed run rewrites what came after its checkpoint). */
+/**
+ * Keep only the metrics of steps up to `step`, one line per step in step order: a resumed run rewrites what came
+ * after its checkpoint, a torn last line is dropped, and of a step written twice (by an earlier restart) the later
+ * line stays.
+ */
 async function truncateMetrics(file: string, step: number): Promise<void> {
   let text: string;
   try {
@@ -299,15 +301,18 @@ async function truncateMetrics(file: string, step: number): Promise<void> {
   } catch {
     return;
   }
-  const kept = text.split('\n').filter((line) => {
-    if (!line.trim()) return false;
+  const lineOfStep = new Map<number, string>();
+  for (const line of text.split('\n')) {
+    let lineStep: unknown;
     try {
-      return (JSON.parse(line) as { step?: number }).step! <= step;
+      lineStep = (JSON.parse(line) as { step?: unknown }).step;
     } catch {
-      return false;
+      continue;
     }
-  });
-  await writeFileAtomic(file, kept.map((l) => l + '\n').join(''));
+    if (typeof lineStep === 'number' && lineStep <= step) lineOfStep.set(lineStep, line);
+  }
+  const truncated = [...lineOfStep].sort(([a], [b]) => a - b).map(([, line]) => line + '\n').join('');
+  if (truncated !== text) await writeFileAtomic(file, truncated);
 }
 
 function describeMismatch(saved: unknown, current: unknown): string | undefined {

@@ -1,6 +1,5 @@
-/** TEST HELPER: an `EvaluationContext` around any `LanguageModel` (the model is not trainable; evaluators
- *  only use the `LanguageModel` part of it). */
-import type { EvaluationContext, LanguageModel, TrainableModel } from '@class-it/core';
+/** TEST HELPER: a `ZeroShotContext` around any `LanguageModel` (all a zero-shot evaluator may use). */
+import type { LanguageModel, ZeroShotContext } from '@class-it/core';
 
 export function testContext(fields: {
   task: string;
@@ -10,11 +9,10 @@ export function testContext(fields: {
   fast?: boolean;
   settings?: Record<string, unknown>;
   log?: (line: string) => void;
-}): EvaluationContext {
-  const model = fields.model as LanguageModel & Partial<TrainableModel>;
+}): ZeroShotContext {
   return {
     task: fields.task,
-    model: model as TrainableModel,
+    model: fields.model,
     dataDir: fields.dataDir,
     outDir: fields.outDir,
     fast: fields.fast ?? true,

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseJsonText } from '@class-it/core';
 import { repoRoot } from './eval-data.js';
 
 export function referenceScript(): string {
@@ -32,5 +33,5 @@ export function referencePython(what: string): string | undefined {
 /** Run the reference script (creating the tiny model in `modelDir` if absent) and return its JSON output. */
 export function runReference<T = Record<string, unknown>>(python: string, modelDir: string, outFile: string, args: string[]): T {
   execFileSync(python, [referenceScript(), modelDir, outFile, ...args], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 600_000, env: { ...process.env, TOKENIZERS_PARALLELISM: 'false' } });
-  return JSON.parse(readFileSync(outFile, 'utf8')) as T;
+  return parseJsonText<T>(readFileSync(outFile, 'utf8'), outFile);
 }

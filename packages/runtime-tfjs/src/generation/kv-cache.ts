@@ -1,0 +1,117 @@
+/**
+ * The key/value cache of incremental decoding: per layer, the keys and values of every position run so far,
+ * [B, kvHeads, L, headDim]. A module's `forwardCached` appends the new positions' keys and values and attends to
+ * all of the cache; the cache owns those tensors (kept out of the module's tf.tidy) and frees the previous ones.
+ *
+ * Two layouts, chosen per engine by the runtime (`cacheCapacityFor`), because the engines' costs differ:
+ * - growing (WASM, CPU): each write concatenates, so L is the positions written. One copy per step; slicing is
+ *   slow on WASM (bench/README.md).
+ * - fixed capacity (native TensorFlow): tensors of `capacity` positions from the start, the unwritten ones masked by
+ *   the attention bias (`cachedAttentionBias`), so every step has the same shapes. The native engine prepares a
+ *   kernel for each new shape it meets (about 0.7 ms per attention product on the 2-core dev VM, against 0.2 ms for
+ *   a shape seen before); with a fixed capacity that happens once per capacity instead of at every position, and a
+ *   step costs the same at every position. A write slices out the written part and the empty rest and joins them
+ *   around the new positions.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { MASKED } from '../model/attention-bias.js';
+
+export interface CachedKeyValues {
+  key: tf.Tensor4D;
+  value: tf.Tensor4D;
+}
+
+export class KVCache {
+  private readonly layers = new Map<number, CachedKeyValues>();
+  /** Positions written, per layer (equal for all layers between forward passes). */
+  private readonly filled = new Map<number, number>();
+
+  /** `capacity`: a fixed number of positions (prompt width plus new tokens), or undefined for a growing cache. */
+  constructor(readonly capacity?: number) {
+    if (capacity !== undefined && !(Number.isInteger(capacity) && capacity >= 1)) {
+      throw new Error(`KVCache capacity must be a positive integer, got ${capacity}`);
+    }
+  }
+
+  /**
+   * Write `key` and `value` [B, kvHeads, T, headDim] of `layer` after its positions so far, and return the layer's
+   * whole cache ([B, kvHeads, capacity or L + T, headDim]). Call it inside the module's tf.tidy: the returned
+   * tensors are the cache's own.
+   */
+  append(layer: number, key: tf.Tensor4D, value: tf.Tensor4D): CachedKeyValues {
+    const from = this.filled.get(layer) ?? 0;
+    const count = key.shape[2];
+    if (this.capacity !== undefined && from + count > this.capacity) {
+      throw new Error(`KVCache: ${from} + ${count} positions exceed its capacity of ${this.capacity}`);
+    }
+    const previous = this.layers.get(layer);
+    const next = { key: this.write(previous?.key, key, from), value: this.write(previous?.value, value, from) };
+    tf.keep(next.key);
+    tf.keep(next.value);
+    if (previous) {
+      previous.key.dispose();
+      previous.value.dispose();
+    }
+    this.layers.set(layer, next);
+    this.filled.set(layer, from + count);
+    return next;
+  }
+
+  /** Positions cached so far (0 before the first forward). */
+  get length(): number {
+    return this.filled.get(0) ?? 0;
+  }
+
+  /** Key columns the attention bias must cover: the capacity, or the positions after this step's `queries`. */
+  keyWidth(queries: number): number {
+    return this.capacity ?? this.length + queries;
+  }
+
+  private write(old: tf.Tensor4D | undefined, fresh: tf.Tensor4D, from: number): tf.Tensor4D {
+    if (this.capacity === undefined) return old ? tf.concat([old, fresh], 2) : fresh;
+    const rest = this.capacity - from - fresh.shape[2];
+    if (!old) return tf.pad(fresh, [[0, 0], [0, 0], [from, rest], [0, 0]]);
+    const parts: tf.Tensor4D[] = [];
+    if (from > 0) parts.push(tf.slice(old, [0, 0, 0, 0], [-1, -1, from, -1]));
+    parts.push(fresh);
+    if (rest > 0) parts.push(tf.slice(old, [0, 0, from + fresh.shape[2], 0], [-1, -1, rest, -1]));
+    return tf.concat(parts, 2);
+  }
+
+  dispose(): void {
+    for (const { key, value } of this.layers.values()) {
+      key.dispose();
+      value.dispose();
+    }
+    this.layers.clear();
+    this.filled.clear();
+  }
+}
+
+/** The cache layout for the engine in use: a fixed capacity (multiples of 64 positions, so that calls of similar
+ *  lengths share shapes) on native TensorFlow, a growing cache elsewhere (see the file comment). */
+export function cacheCapacityFor(positions: number): number | undefined {
+  return tf.getBackend() === 'tensorflow' ? Math.ceil(positions / 64) * 64 : undefined;
+}
+
+/**
+ * The additive attention bias of a cached step, [B, 1, T, width] for T new queries after P cached positions: +0
+ * where query i (absolute position P + i) may attend key j, `MASKED` elsewhere. The same rule as `attentionBias`,
+ * shifted by P: allowed iff j <= P + i (causal) and key j is a real token (`keyMask[b][j]` = 1, for j < P + T).
+ * `width` is the cache's key width (`KVCache.keyWidth`); columns past P + T (not written yet) are masked.
+ */
+export function cachedAttentionBias(keyMask: ArrayLike<number>[], queries: number, width = keyMask[0]?.length ?? 0): tf.Tensor4D {
+  const batch = keyMask.length;
+  const keys = keyMask[0]?.length ?? 0;
+  const past = keys - queries;
+  if (past < 0 || keys > width) throw new Error(`cachedAttentionBias: ${queries} queries, ${keys} keys, width ${width}`);
+  const bias = new Float32Array(batch * queries * width).fill(MASKED);
+  for (let b = 0; b < batch; b++) {
+    const mask = keyMask[b]!;
+    for (let i = 0; i < queries; i++) {
+      const row = (b * queries + i) * width;
+      for (let j = 0; j <= past + i; j++) if (mask[j] === 1) bias[row + j] = 0;
+    }
+  }
+  return tf.tensor4d(bias, [batch, 1, queries, width]);
+}
