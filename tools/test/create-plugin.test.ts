@@ -64,6 +64,10 @@ describe('npm create @class-it/plugin (outside the repository)', () => {
       '--data', data, '--out', path.join(tmp, 'limited'), '--backend', 'wasm', '--limit', '1'], { cwd: tmp, encoding: 'utf8' });
     expect(limited.status, limited.stderr).toBe(0);
     expect(limited.stdout).toMatch(/\(1 items, the first 1 of each file\)/);
+    // results.json says the score is of a limited run (the full run above records no limit)
+    const limitedResults = JSON.parse(await fs.readFile(path.join(tmp, 'limited', 'toy-pairs', 'results.json'), 'utf8'));
+    expect(limitedResults.completed.limit).toBe(1);
+    expect(results.completed.limit).toBeUndefined();
   });
 
   it('gives a standalone project the dev tools this repository builds and tests with', async () => {

@@ -36,6 +36,9 @@ describe('plugin manifests and the known-plugins table', () => {
       expect(defined.sort(), packageName).toEqual([...m.plugins!].sort());
       if (m.kind === 'evaluator') {
         expect(defined.flatMap((name) => registry.get('evaluator', name).tasks).sort(), packageName).toEqual([...m.tasks!].sort());
+        // the table's evaluation kind (which command's --help lists the tasks) is the evaluators' own
+        const known = KNOWN_PLUGINS.find((k) => k.packageName === packageName)!;
+        for (const name of defined) expect(registry.get('evaluator', name).kind, packageName).toBe(known.evaluation);
       }
       if (m.kind === 'architecture') {
         expect(defined.flatMap((name) => registry.get('architecture', name).modelTypes).sort(), packageName).toEqual([...m.modelTypes!].sort());

@@ -66,6 +66,16 @@ describe('the commands the READMEs name', () => {
     for (const c of withBackend) expect(help([c]).stdout.replace(/\s+/g, ' '), c).toMatch(/auto \| tensorflow \| tensorflow-gpu \| wasm \| cpu/);
   });
 
+  it('eval --help lists the zero-shot tasks, finetune --help the fine-tuning ones', () => {
+    const tasksOf = (command: string) => help([command]).stdout.split('Tasks of the installed evaluators:')[1] ?? '';
+    const zeroShot = tasksOf('eval');
+    const fineTuning = tasksOf('finetune');
+    expect(zeroShot).toMatch(/blimp, blimp_supplement {2}\(@class-it\/eval-blimp\)/);
+    expect(zeroShot).not.toContain('rte');
+    expect(fineTuning).toMatch(/boolq, .*rte.* {2}\(@class-it\/eval-superglue\)/);
+    expect(fineTuning).not.toContain('blimp');
+  });
+
   it('a global option before the command keeps the command (--plugin-path X eval)', () => {
     const res = help(['--plugin-path', workspace, 'eval']);
     expect(res.status, res.stderr).toBe(0);

@@ -48,6 +48,14 @@ describe('experiment files', () => {
     expect(() => parseConfigText(bad, 'demo.yaml', experimentSchema)).toThrow(/demo\.yaml:7, field 'models\[0\]\.pretrain\.preset': Invalid input: expected string, received undefined/);
   });
 
+  it('takes pretrainPerSeed with pretrain, refuses it with a checkpoint, and leaves it out of the parsed file by default', () => {
+    expect('pretrainPerSeed' in parseConfigText(good, 'demo.yaml', experimentSchema).value.models[0]!).toBe(false);
+    const perSeed = parseConfigText(good.replace('  - name: tiny\n', '  - name: tiny\n    pretrainPerSeed: true\n'), 'demo.yaml', experimentSchema);
+    expect(perSeed.value.models[0]!.pretrainPerSeed).toBe(true);
+    const withCheckpoint = good.replace('    pretrain:\n      corpus: [data/corpus.txt]\n      preset: gpt-tiny\n', '    checkpoint: ./ckpt\n    pretrainPerSeed: true\n');
+    expect(() => parseConfigText(withCheckpoint, 'demo.yaml', experimentSchema)).toThrow(/field 'models\[0\]\.pretrainPerSeed': pretrainPerSeed needs pretrain/);
+  });
+
   it('rejects unknown keys, duplicate names and YAML syntax errors', () => {
     expect(() => parseConfigText(good.replace('name: demo', 'name: demo\nepochz: 3'), 'd.yaml', experimentSchema)).toThrow(/Unrecognized key: "epochz"/);
     const dup = good.replace('conditions:\n  - name: baseline\n    curriculum: baseline', 'conditions:\n  - name: a\n    curriculum: baseline\n  - name: a\n    curriculum: merged');

@@ -165,6 +165,18 @@ describe('class-it pretrain', () => {
     const fromYaml = parseConfigText(yaml, path.join(dir, 'exp.yaml'), experimentSchema).value.models[0]!.pretrain!;
     const fromFlags = pretrainSettingsFromFlags({ corpus: [path.basename(file)], preset: 'tiny' });
     expect(fromFlags).toEqual(fromYaml);
+    // --add-bos / --no-add-bos give addBos both ways; neither leaves it to the architecture
+    const parseFlags = async (extra: string[]) => {
+      let seen: Record<string, unknown> = {};
+      const flags = new Command().exitOverride();
+      registerPretrain(flags, { pluginPaths: [], getRegistry: async () => { throw new Error('not needed'); }, getManifests: async () => [] });
+      flags.commands[0]!.action((opts: Record<string, unknown>) => { seen = opts; });
+      await flags.parseAsync(['node', 'class-it', 'pretrain', '--corpus', file, '--preset', 'tiny', '--out', dir, ...extra]);
+      return pretrainSettingsFromFlags(seen).addBos;
+    };
+    expect(await parseFlags(['--add-bos'])).toBe(true);
+    expect(await parseFlags(['--no-add-bos'])).toBe(false);
+    expect(await parseFlags([])).toBeUndefined();
 
     const program = new Command().exitOverride();
     registerPretrain(program, { pluginPaths: [], getRegistry: async () => registry, getManifests: async () => [] });

@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readParquetRows } from '@class-it/data-sources';
-import { buildPretrainingSequences, globToRegExp, holdOut, readCorpusLines, resolveCorpusFiles } from '../src/pretrain/index.js';
+import { buildPretrainingSequences, globToRegExp, holdOut, pretrainSpecialTokens, readCorpusLines, resolveCorpusFiles } from '../src/pretrain/index.js';
+import { trainByteLevelBpe } from '@class-it/tokenizers';
 import { capCorpusWords, loadCorpus } from '../src/pretrain/corpus.js';
 import { seededShuffle } from '@class-it/core';
 import { countWords } from '@class-it/instruct';
@@ -66,6 +67,37 @@ describe('pretraining sequences', () => {
     expect(seqs.map((s) => s.words)).toEqual([0, 2 + 1, 0, 3]);
     expect(seqs.reduce((a, s) => a + s.words, 0)).toBe(countWords('ab c de fgh ij k'));
     expect(seqs.every((s) => s.lossWeights.length === s.ids.length && s.lossWeights.every((w) => w === 1))).toBe(true);
+  });
+
+  it('starts every line as the tokenizer does: `<s> line </s>` with BOS, `line <|endoftext|>` without', () => {
+    const lines = ['the cat sat', 'a dog ran on the mat'];
+    for (const addBos of [true, false]) {
+      const tok = trainByteLevelBpe(lines, { vocabSize: 300, specialTokens: pretrainSpecialTokens(addBos), addBos });
+      const bos = tok.specialId('bos')!;
+      const eos = tok.specialId('eos')!;
+      const plain = lines.map((l) => tok.encode(l, { addSpecialTokens: false }).ids);
+      const [seq] = buildPretrainingSequences(lines, tok, 1000);
+      if (addBos) {
+        expect(new Set([bos, eos, tok.specialId('pad')]).size).toBe(3);
+        expect(seq!.ids).toEqual([bos, ...plain[0]!, eos, bos, ...plain[1]!, eos]);
+      } else {
+        expect(bos).toBe(eos);
+        expect(seq!.ids).toEqual([...plain[0]!, eos, ...plain[1]!, eos]);
+      }
+      expect(seq!.words).toBe(countWords(lines.join(' ')));
+    }
+  });
+
+  it('ends a line with one EOS when the tokenizer appends it itself', () => {
+    const appendsEos: Tokenizer = {
+      ...charTokenizer,
+      encode(text: string, options) {
+        const e = charTokenizer.encode(text);
+        if (options?.addSpecialTokens === false) return e;
+        return { ids: [...e.ids, 0], offsets: [...e.offsets, [0, 0]], specialTokensMask: [...e.specialTokensMask, 1] };
+      },
+    };
+    expect(buildPretrainingSequences(['ab', 'c'], appendsEos, 100).map((s) => s.ids)).toEqual([[1, 2, 0, 3, 0]]);
   });
 
   it('holds out a seeded eval split and shuffles with a seed', () => {

@@ -85,6 +85,22 @@ describe('the jobs of an experiment', () => {
     expect(releasedBy(r, { kind: 'report' })).toEqual([]);
   });
 
+  it('has one pretraining per seed for a model with pretrainPerSeed, each releasing only the tunes of its seed', () => {
+    const exp = experiment();
+    const perSeed = { ...exp, models: exp.models.map((m) => (m.pretrain ? { ...m, pretrainPerSeed: true } : m)) };
+    const r = { ...queuedRun(perSeed, '/exp', undefined), skippedTasks: { entity_tracking: 'optional, data missing: et' } };
+    const strip = (id: string) => id.replace(/^grid\.[0-9a-f]{16}\//, '');
+    const byId = new Map(planJobs(r).map((j) => [strip(j.id), j]));
+    expect([...byId.keys()].filter((n) => n.startsWith('pretrain/'))).toEqual(['pretrain/tiny/seed1', 'pretrain/tiny/seed2']);
+    expect(strip(byId.get('tune/tiny__merged__seed2')!.after!)).toBe('pretrain/tiny/seed2');
+    expect(strip(byId.get('tune/tiny__baseline__seed1')!.after!)).toBe('pretrain/tiny/seed1');
+    expect(byId.get('tune/given__merged__seed2')!.after).toBeUndefined();
+    expect(releasedBy(r, { kind: 'pretrain', model: 'tiny', seed: 2 }).map((j) => strip(j.id))).toEqual(['tune/tiny__baseline__seed2', 'tune/tiny__merged__seed2']);
+    expect(firstJobs(r).map((j) => j.name).sort()).toEqual(['pretrain', 'pretrain', 'tune', 'tune', 'tune', 'tune']);
+    // The default (no pretrainPerSeed) keeps its job ids: a queue of an existing run goes on as it was.
+    expect(planJobs(run()).map((j) => strip(j.id))).toContain('pretrain/tiny');
+  });
+
   it('gives the same ids to the same experiment, and new ones when the experiment changes', () => {
     const ids = planJobs(run()).map((j) => j.id);
     expect(planJobs(run()).map((j) => j.id)).toEqual(ids);

@@ -12,6 +12,7 @@ import { ConfigError, definePlugin, type EvaluationCheckRequest, type PluginRegi
 import { registerRun } from '../src/commands/run.js';
 import { experimentSchema, parseConfigText, runExperiment, validateExperiment, type ExperimentPlan } from '../src/index.js';
 import { defaultSteps } from '../src/run/steps.js';
+import { DEFAULT_WORD_BUDGET, writeLedger } from '@class-it/instruct';
 import { demo, setup } from './fake-stack.js';
 
 function addEvaluators(registry: PluginRegistry): void {
@@ -195,6 +196,24 @@ describe('BabyLM word rules and remote sources, at validation', () => {
     const { file } = await experimentFile((y) => y.replace('preset: tiny, epochs: 2', 'preset: tiny, epochs: 2, maxWords: 8'));
     const { plan } = await validateExperiment(await load(file), registry);
     expect(plan.cells[0]!.words).toEqual({ unique: 7, seen: 14 });
+  });
+
+  it('pretrainPerSeed: each seed\'s base model counts its own pretraining (a finished one from its ledger), once per cell', async () => {
+    const { registry } = setup();
+    addEvaluators(registry);
+    const perSeed = (y: string) => y.replace('seeds: [1]', 'seeds: [1, 2]').replace('  - name: tiny\n', '  - name: tiny\n    pretrainPerSeed: true\n');
+    const { dir, file } = await experimentFile(perSeed);
+    // Seed 2's pretraining is done (its ledger says 10 unique, 50 seen); seed 1's is planned from the corpus (10, 2 epochs).
+    await writeLedger(path.join(dir, 'runs', 'checked', 'models', 'tiny', 'pretrain-seed2', 'final'), [{ name: 'pretraining', uniqueWords: 10, wordsSeen: 50 }], DEFAULT_WORD_BUDGET);
+    const { plan } = await validateExperiment(await load(file), registry);
+    const baseline = (seed: number) => plan.cells.find((c) => c.condition === 'baseline' && c.seed === seed)!;
+    expect(baseline(1).words).toEqual({ unique: 10, seen: 20 });
+    expect(baseline(2).words).toEqual({ unique: 10, seen: 50 });
+    // Without pretrainPerSeed the seeds share models/tiny/pretrain/: the per-seed ledger is not theirs.
+    const { dir: sharedDir, file: shared } = await experimentFile((y) => y.replace('seeds: [1]', 'seeds: [1, 2]'));
+    await writeLedger(path.join(sharedDir, 'runs', 'checked', 'models', 'tiny', 'pretrain-seed2', 'final'), [{ name: 'pretraining', uniqueWords: 10, wordsSeen: 50 }], DEFAULT_WORD_BUDGET);
+    const sharedPlan = (await validateExperiment(await load(shared), registry)).plan;
+    expect(sharedPlan.cells.filter((c) => c.condition === 'baseline').map((c) => c.words)).toEqual([{ unique: 10, seen: 20 }, { unique: 10, seen: 20 }]);
   });
 
   it('a remote corpus is checked for form offline and planned at its cap; without a cap, or malformed, it is refused', async () => {

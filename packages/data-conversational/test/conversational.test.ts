@@ -37,6 +37,17 @@ describe('switchboard (CLASS-IT columns)', () => {
     expect(parquet.examples.map((e) => e.kind === 'prompt-reply' && [e.prompt, e.reply, e.source]))
       .toEqual(jsonl.examples.slice(0, 120).map((e) => e.kind === 'prompt-reply' && [e.prompt, e.reply, e.source]));
   });
+  it('keeps each row\'s own text (for render: text), from JSONL and parquet; a row without one has none, a non-string one is a bad row', async () => {
+    const ds = createSwitchboardDataset();
+    const jsonl = await load(ds, { path: 'conversational.jsonl' });
+    const parquet = await load(ds, { path: 'conversational.parquet' });
+    expect(jsonl.examples[0]).toMatchObject({ kind: 'prompt-reply', prompt: 'A: Do you have a big family?', text: 'A: Do you have a big family?\nB: Very big, we have lots of cousins. It is better than it used to be.' });
+    expect(parquet.examples.map((e) => e.kind === 'prompt-reply' && e.text)).toEqual(jsonl.examples.slice(0, 120).map((e) => e.kind === 'prompt-reply' && e.text));
+    const file = write('rows.jsonl', [{ prompt: 'p', reply: 'r' }, { prompt: 'p', reply: 'r', text: 'p r' }, { prompt: 'p', reply: 'r', text: 3 }]);
+    const mixed = await load(ds, { path: file }, 'skip');
+    expect(mixed.examples.map((e) => (e.kind === 'prompt-reply' ? e.text : null))).toEqual([undefined, 'p r']);
+    expect(mixed.skipped).toEqual([{ where: expect.stringMatching(/rows\.jsonl:3, field 'text'$/), reason: 'expected a string, got number' }]);
+  });
   it('defaults to the CLASS-IT Hub config and says so offline', async () => {
     expect(SWITCHBOARD_HUB).toBe('hf://datasets/colinglab/CLASS_IT/switchboard');
     await expect(load(createSwitchboardDataset(), {})).rejects.toThrow(/offline mode: hf:\/\/datasets\/colinglab\/CLASS_IT\/switchboard/);

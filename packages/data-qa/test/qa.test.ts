@@ -29,6 +29,8 @@ describe('data-qa plugins', () => {
     const out = await load(createSimpleWikiDataset(), { path: 'qa.jsonl' });
     expect(out.examples.length).toBeGreaterThan(150);
     expect(out.examples[0]).toMatchObject({ kind: 'prompt-reply', source: 'demo-wiki' });
+    // each row's own text is kept (trained on with render: text)
+    expect(out.examples[0]).toMatchObject({ text: 'A sheep is an animal. A sheep bleats.\nRead this: A sheep is an animal. A sheep bleats. Question: what does a sheep do?\nIt bleats.' });
     expect(SIMPLE_WIKI_HUB).toBe('hf://datasets/colinglab/CLASS_IT/simple_wiki');
     await expect(load(createSimpleWikiDataset(), {})).rejects.toThrow(/offline mode: hf:\/\/datasets\/colinglab\/CLASS_IT\/simple_wiki/);
   });

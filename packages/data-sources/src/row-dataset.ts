@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { DatasetLoadOptions, InstructionDataset, InstructionExample, LoadedDataset } from '@class-it/core';
 import { ExampleCollector } from './collect.js';
-import { readDataRows, requireString, type DataRow } from './rows.js';
+import { optionalString, readDataRows, requireString, type DataRow } from './rows.js';
 import path from 'node:path';
 import { parseSettings } from '@class-it/core';
 import { resolveSourceFiles, sourceSettingsSchema, type SourceSettings } from './source.js';
@@ -57,7 +57,12 @@ export function classItRowToExample(row: DataRow): InstructionExample {
   const prompt = requireString(row, 'prompt');
   const reply = requireString(row, 'reply');
   const source = row.value.source;
-  return { kind: 'prompt-reply', prompt, reply, source: typeof source === 'string' && source ? source : undefined, id: `${path.basename(row.file)}:${row.line}` };
+  // The row's own `text` (the authors' training string, trained on with `render: text`), when it has one.
+  const text = optionalString(row, 'text');
+  return {
+    kind: 'prompt-reply', prompt, reply, source: typeof source === 'string' && source ? source : undefined, id: `${path.basename(row.file)}:${row.line}`,
+    ...(text ? { text } : {}),
+  };
 }
 
 export const CLASS_IT_COLUMNS = ['prompt', 'reply', 'source', 'text'];

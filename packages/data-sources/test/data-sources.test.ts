@@ -63,7 +63,8 @@ describe('row datasets and the bad-row policy', () => {
     const dir = tmp();
     writeFileSync(path.join(dir, 'd.csv'), 'prompt,reply,source,text\nHello?,Hi there.,demo,x\n');
     const fromCsv = await load({ path: 'd.csv' }, 'fail', dir);
-    expect(fromCsv.examples).toEqual([{ kind: 'prompt-reply', prompt: 'Hello?', reply: 'Hi there.', source: 'demo', id: 'd.csv:2' }]);
+    // the row's own `text` is kept (trained on with `render: text`)
+    expect(fromCsv.examples).toEqual([{ kind: 'prompt-reply', prompt: 'Hello?', reply: 'Hi there.', source: 'demo', id: 'd.csv:2', text: 'x' }]);
     const fromJsonl = await load({ path: 'conversational.jsonl', limit: 5 });
     expect(fromJsonl.examples).toHaveLength(5);
     const fromParquet = await load({ path: 'conversational.parquet' });

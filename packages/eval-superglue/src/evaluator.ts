@@ -106,7 +106,9 @@ export class SuperGlueEvaluator implements FineTuningEvaluator {
 
   async evaluate(context: FineTuningContext): Promise<EvaluationOutput> {
     const taskNames = tasksFor(context.task);
-    const perTask = this.settingsPerTask(taskNames, context.settings, context.fast);
+    // The run's seed (derived from the cell's) replaces the reference's 42 unless the settings fix one (globally or per task).
+    const raw = context.seed !== undefined ? { seed: context.seed, ...context.settings } : context.settings;
+    const perTask = this.settingsPerTask(taskNames, raw, context.fast);
     await checkFilesPresent(context.dataDir, taskNames);
     const totalEpochs = perTask.reduce((acc, t) => acc + t.settings.epochs, 0);
     let epochsDone = 0;

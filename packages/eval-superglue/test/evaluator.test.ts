@@ -24,6 +24,19 @@ function contextFor(task: string, outDir: string, settings: Record<string, unkno
 const read = (file: string) => fs.readFile(file, 'utf8');
 
 describe('SuperGlueEvaluator with a test-double trainer', () => {
+  it('trains with the run\'s seed (EvaluationContext.seed) instead of 42, unless the settings fix one, globally or per task', async () => {
+    const seeded = new FakeClassifierTrainer([0.5]);
+    const { details } = await new SuperGlueEvaluator(seeded).evaluate({ ...contextFor('rte', await tempDir(), { epochs: 1 }), seed: 123456789 });
+    expect(seeded.runs[0]!.recipe.seed).toBe(123456789);
+    expect((details as { tasks: Record<string, { settings: { seed: number } }> }).tasks['rte']!.settings.seed).toBe(123456789);
+    const fixed = new FakeClassifierTrainer([0.5]);
+    await new SuperGlueEvaluator(fixed).evaluate({ ...contextFor('rte', await tempDir(), { epochs: 1, seed: 7 }), seed: 123456789 });
+    expect(fixed.runs[0]!.recipe.seed).toBe(7);
+    const perTask = new FakeClassifierTrainer([0.5]);
+    await new SuperGlueEvaluator(perTask).evaluate({ ...contextFor('rte', await tempDir(), { epochs: 1, perTask: { rte: { seed: 9 } } }), seed: 123456789 });
+    expect(perTask.runs[0]!.recipe.seed).toBe(9);
+  });
+
   it('keeps the epoch that strictly improves metricForValid and writes the reference files', async () => {
     const out = await tempDir();
     const trainer = new FakeClassifierTrainer([0.5, 0.8, 0.8, 0.6]);

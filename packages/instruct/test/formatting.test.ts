@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CharTokenizer } from '@class-it/tokenizers/testing';
 import {
   ChatTemplate, DEFAULT_TEMPLATE_TOKENS, ExampleFormatter, builtinTemplate, lengthBucketOrder, lossWeightsFromSpans,
-  renderExample, formatStages,
+  renderExample, formatStages, ownTextExample, replyStartInText,
 } from '../src/formatting/index.js';
 import type { InstructionExample } from '@class-it/core';
 import type { TrainingSequence } from '@class-it/core';
@@ -129,5 +129,40 @@ describe('bucketing and stages', () => {
     const stages = formatStages([{ name: 'a', examples: [qa, qa], epochs: 2, schedule: 'reset' }], formatter());
     expect(stages[0]).toMatchObject({ name: 'a', epochs: 2, schedule: 'reset' });
     expect(stages[0]!.sequences).toHaveLength(2);
+  });
+});
+
+describe('the dataset\'s own text (render: text)', () => {
+  const own: InstructionExample = { kind: 'prompt-reply', prompt: 'What is two plus two?', reply: 'Four.', text: 'Q: What is two plus two?\nA: Four.', id: 'qa.jsonl:1' };
+
+  it('turns an example with a text of its own into a text example that carries its first turn', () => {
+    expect(ownTextExample(own)).toEqual({ kind: 'text', text: own.kind === 'prompt-reply' ? own.text : '', prompt: 'What is two plus two?', id: 'qa.jsonl:1' });
+    const chat: InstructionExample = { kind: 'messages', text: 'sys. hi there. hello.', messages: [{ role: 'system', content: 'sys.' }, { role: 'user', content: 'hi there.' }, { role: 'assistant', content: 'hello.' }] };
+    expect(ownTextExample(chat)).toMatchObject({ kind: 'text', prompt: 'hi there.' });
+    expect(ownTextExample(qa)).toBeUndefined();
+    const plain: InstructionExample = { kind: 'text', text: 'just text' };
+    expect(ownTextExample(plain)).toBe(plain);
+  });
+
+  it('finds where the reply starts: after the prompt, else after the trimmed prompt; undefined when absent', () => {
+    expect(replyStartInText('Q: abc\nA: d', 'abc')).toBe(6);
+    expect(replyStartInText('Q: abc\nA: d', '  abc\n')).toBe(6);
+    expect(replyStartInText('Q: abc\nA: d', 'xyz')).toBeUndefined();
+    expect(replyStartInText('anything', '  ')).toBeUndefined();
+  });
+
+  it('trains on the text as it is (BOS first, no template): lossOn reply weighs what follows the prompt, all weighs everything', () => {
+    const text = ownTextExample(own)!;
+    const reply = formatter().format(text)!;
+    expect(tokenizer.decode(reply.ids)).toBe('<s>Q: What is two plus two?\nA: Four.');
+    expect(weightedText(reply)).toBe('\nA: Four.');
+    const all = formatter({ lossOn: 'all' }).format(text)!;
+    expect(all.lossWeights.slice(1).every((w) => w === 1)).toBe(true);
+    // the words are those of the text trained on
+    expect(reply.words).toBe(8);
+  });
+
+  it('refuses reply-only loss on a text that does not contain its prompt (the caller leaves such examples out)', () => {
+    expect(() => formatter().format({ kind: 'text', text: 'A: Four.', prompt: 'What?', id: 'x:3' })).toThrow(/x:3, field 'text': the prompt is not in the example's text/);
   });
 });

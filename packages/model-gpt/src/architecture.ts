@@ -33,6 +33,8 @@ export class GptArchitecture implements ModelArchitecture {
   readonly name = 'gpt';
   readonly modelTypes = ['gpt2'];
   readonly presets: Record<string, ArchitectureConfig> = GPT_PRESETS;
+  /** GPT-2's tokenizer adds no BOS: a trained one does not either unless `pretrain.addBos` says so. */
+  readonly defaultAddBos = false;
 
   async create(options: CreateModelOptions): Promise<TrainableModel> {
     await ensureEngine();

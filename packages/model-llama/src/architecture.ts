@@ -30,6 +30,8 @@ export class LlamaArchitecture implements ModelArchitecture {
   readonly name = 'llama';
   readonly modelTypes = ['llama'];
   readonly presets: Record<string, ArchitectureConfig> = LLAMA_PRESETS;
+  /** LLaMA tokenizers put `<s>` before every sequence (the released CLASS_IT-140M, a LLaMA, has distinct bos/eos/pad ids). */
+  readonly defaultAddBos = true;
 
   /**
    * A fresh model. The vocabulary is the tokenizer's (unless `overrides.vocab_size` says otherwise) and the

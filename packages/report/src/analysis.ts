@@ -1,6 +1,10 @@
 /**
  * From per-cell results to the numbers a report shows, per model:
  * - the results table: rows = measures (tasks) and macro-averages, columns = conditions, mean ± sample sd over seeds;
+ * - one evaluation of one model counts once: cells of a condition whose result of a task evaluated the same model
+ *   directory with the same seed (cell.json `modelDir`, results.json `seed`: baseline cells of a base model shared by
+ *   the seeds, whose zero-shot scores do not depend on the seed) hold one result, not one per seed, in the means, the
+ *   seed spread and the z-scores, and the report says so (`shared`);
  * - z-scores: each cell's score standardised over all cells of that task and model (population sd, as
  *   scipy.stats.zscore), summarised per condition by median and inter-quartile range;
  * - deltas against the baseline condition, with the spread of the per-seed (paired) deltas;
@@ -30,7 +34,10 @@ export interface ResultRow {
 export interface ZScoreEntry {
   key: string;
   condition: string;
+  /** The cell's seed (the first, when several seeds share this result: `seeds`). */
   seed: number;
+  /** Every seed whose cell holds this very result (one evaluation of one model), when there are several. */
+  seeds?: number[];
   score: number;
   z: number;
 }
@@ -93,6 +100,18 @@ export interface ModelReport {
   samples: SampleComparison[];
   /** Measures only some cells of this model have (skipped or failed elsewhere), left out of the macro-averages. */
   notAveraged: Array<{ key: string; label: string; cells: number; of: number }>;
+  /** Cells of a condition that evaluated one and the same model (same directory, same seed given to the evaluator):
+   *  their results of `measures` are one evaluation, counted once. */
+  shared: SharedEvaluation[];
+}
+
+export interface SharedEvaluation {
+  condition: string;
+  seeds: number[];
+  /** The model directory they all evaluated. */
+  model: string;
+  /** Labels of the measures whose result they share. */
+  measures: string[];
 }
 
 export interface SampleComparison {
@@ -175,13 +194,28 @@ function analyzeModel(model: string, cells: CellResults[], conditions: string[])
 
   const valueOf = (i: number, key: string): number | undefined =>
     key.startsWith('macro:') ? macroPerCell[i]!.get(key) : perCell[i]!.values.get(key)?.value;
+  // Which evaluation a cell's value of a measure is: cells of one condition with the same identity hold one result.
+  const measureTask = new Map<string, string>(ordered.map((m) => [m.key, m.task]));
+  const componentsOf = new Map<string, string[]>(macros.map((d) => [d.key, d.components]));
+  const identityOf = (i: number, key: string): string => {
+    const { cell } = perCell[i]!;
+    const task = (k: string) => {
+      const e = cell.evaluated?.[measureTask.get(k) ?? k];
+      return e ? JSON.stringify([e.model, measureTask.get(k) ?? k, e.seed ?? null, k]) : undefined;
+    };
+    const parts = (componentsOf.get(key) ?? [key]).map(task);
+    return parts.every((p) => p !== undefined) ? `${cell.cell.condition}\u0000${parts.join('\u0000')}` : `cell ${i}`;
+  };
   const statsFor = (key: string, condition: string): ConditionStats | null => {
     const seeds: Record<string, number> = {};
+    const distinct = new Map<string, number>();
     perCell.forEach(({ cell }, i) => {
       const v = valueOf(i, key);
-      if (cell.cell.condition === condition && v !== undefined && Number.isFinite(v)) seeds[String(cell.cell.seed)] = v;
+      if (cell.cell.condition !== condition || v === undefined || !Number.isFinite(v)) return;
+      seeds[String(cell.cell.seed)] = v;
+      if (!distinct.has(identityOf(i, key))) distinct.set(identityOf(i, key), v);
     });
-    const xs = Object.values(seeds);
+    const xs = [...distinct.values()];
     return xs.length ? { ...summarize(xs), seeds } : null;
   };
   const byCondition = (key: string) => Object.fromEntries(conditions.map((c) => [c, statsFor(key, c)]));
@@ -191,12 +225,30 @@ function analyzeModel(model: string, cells: CellResults[], conditions: string[])
     ...macros.map((d) => ({ key: d.key, label: d.label, metric: 'mean', family: 'macro' as const, components: d.components, byCondition: byCondition(d.key) })),
   ];
 
-  // z-scores: per measure, over all cells of this model that have a finite score.
+  // z-scores: per measure, over all cells of this model that have a finite score (a shared result once).
   const zEntries: ZScoreEntry[] = [];
+  const shared = new Map<string, SharedEvaluation>();
   for (const m of ordered) {
-    const have = perCell.filter(({ values }) => Number.isFinite(values.get(m.key)?.value));
-    const zs = zScores(have.map(({ values }) => values.get(m.key)!.value));
-    have.forEach(({ cell, values }, i) => zEntries.push({ key: m.key, condition: cell.cell.condition, seed: cell.cell.seed, score: values.get(m.key)!.value, z: zs[i]! }));
+    const groups = new Map<string, { cell: CellResults; value: number; seeds: number[] }>();
+    perCell.forEach(({ cell, values }, i) => {
+      const value = values.get(m.key)?.value;
+      if (value === undefined || !Number.isFinite(value)) return;
+      const id = identityOf(i, m.key);
+      const group = groups.get(id);
+      if (group) group.seeds.push(cell.cell.seed);
+      else groups.set(id, { cell, value, seeds: [cell.cell.seed] });
+    });
+    const have = [...groups.values()];
+    const zs = zScores(have.map((g) => g.value));
+    have.forEach(({ cell, value, seeds }, i) => {
+      zEntries.push({ key: m.key, condition: cell.cell.condition, seed: cell.cell.seed, ...(seeds.length > 1 ? { seeds } : {}), score: value, z: zs[i]! });
+      if (seeds.length < 2) return;
+      const model = cell.evaluated?.[m.task]?.model ?? '';
+      const sharedKey = JSON.stringify([cell.cell.condition, seeds, model]);
+      const entry = shared.get(sharedKey) ?? { condition: cell.cell.condition, seeds, model, measures: [] };
+      entry.measures.push(m.label);
+      shared.set(sharedKey, entry);
+    });
   }
   const zByMeasure = ordered.map((m) => ({
     key: m.key,
@@ -231,6 +283,7 @@ function analyzeModel(model: string, cells: CellResults[], conditions: string[])
       .sort((a, b) => conditions.indexOf(a.condition) - conditions.indexOf(b.condition) || a.seed - b.seed),
     samples: sampleComparisons(cells, conditions),
     notAveraged,
+    shared: [...shared.values()].sort((a, b) => conditions.indexOf(a.condition) - conditions.indexOf(b.condition)),
   };
 }
 

@@ -2,7 +2,7 @@
 import type { ModelReport, ReportData } from './analysis.js';
 import type { Figure } from './figures.js';
 import { escapeXml as esc } from './svg.js';
-import { SAMPLES_NOTE, TASKS_NOTE, TASK_COLUMNS, decimalsOf, notAveragedNote, taskRow, fmt, fmtSigned, meanSd, rowDecimals, sampleAnswer } from './tables.js';
+import { SAMPLES_NOTE, TASKS_NOTE, TASK_COLUMNS, decimalsOf, notAveragedNote, sharedNote, taskRow, fmt, fmtSigned, meanSd, rowDecimals, sampleAnswer } from './tables.js';
 
 const CSS = `
 body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1320px; color: #222; padding: 0 16px; }
@@ -70,6 +70,8 @@ function modelSection(data: ReportData, m: ModelReport, figures: Figure[]): stri
   if (macros.length) out.push('<p class="note">' + macros.map((r) => `<b>${esc(r.label)}</b>: mean of ${r.components!.map(esc).join(', ')}`).join('<br>') + '</p>');
   const note = notAveragedNote(m);
   if (note) out.push(`<p class="note">${esc(note)}</p>`);
+  const shared = sharedNote(m);
+  if (shared) out.push(`<p class="note shared">${esc(shared)}</p>`);
   out.push(figureHtml(fig('bars-')));
 
   if (m.zSummary.length) {

@@ -52,12 +52,15 @@ export async function loadCell(cellDir: string): Promise<CellResults | null> {
   const tasks = parseTaskOutcomes(cellJson['tasks'], cellFile);
   const samplesFile = path.join(cellDir, SAMPLES_FILE);
   const samples = await readJsonObjectIfExists(samplesFile);
+  const modelDir = typeof cellJson['modelDir'] === 'string' ? cellJson['modelDir'] : undefined;
+  const records = await loadEvalRecords(path.join(cellDir, 'eval'));
   return {
     cell: { model, condition, seed },
     status,
     ...(error !== undefined ? { error } : {}),
     ...(tasks !== undefined ? { tasks } : {}),
-    results: await loadEvalDir(path.join(cellDir, 'eval')),
+    results: records.map((r) => r.result),
+    evaluated: Object.fromEntries(records.map((r) => [r.result.task, evaluatedModel(r.json, modelDir, r.file)])),
     trainingMetrics: await loadTrainingMetrics(path.join(cellDir, 'train', 'metrics.jsonl')),
     checkpoints: await loadCheckpoints(cellDir),
     ...(samples !== undefined ? { samples: parseSamplesRecord(samples, samplesFile).samples } : {}),
@@ -87,14 +90,29 @@ function parseTaskOutcomes(value: unknown, file: string): Record<string, CellTas
 
 /** Every `<evalDir>/<task>/results.json`, sorted by task. */
 export async function loadEvalDir(evalDir: string): Promise<EvaluationResult[]> {
+  return (await loadEvalRecords(evalDir)).map((r) => r.result);
+}
+
+async function loadEvalRecords(evalDir: string): Promise<Array<{ result: EvaluationResult; json: Record<string, unknown>; file: string }>> {
   const entries = (await readDirOrNull(evalDir)) ?? [];
-  const results: EvaluationResult[] = [];
+  const records: Array<{ result: EvaluationResult; json: Record<string, unknown>; file: string }> = [];
   for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
     const file = path.join(evalDir, entry.name, RESULTS_FILE);
     const json = await readJsonObjectIfExists(file);
-    if (json !== undefined) results.push(parseEvaluationResult(json, file));
+    if (json !== undefined) records.push({ result: parseEvaluationResult(json, file), json, file });
   }
-  return results;
+  return records;
+}
+
+/** What a results.json evaluated: the model directory the runner recorded in cell.json (`modelDir`) and the record's
+ *  `seed`, if any. Without a recorded directory (a cell written by another tool), the file itself: it counts on its own
+ *  (results.json `model.source` is no identity: a fresh model's is its preset name). */
+function evaluatedModel(json: Record<string, unknown>, modelDir: string | undefined, file: string): { model: string; seed?: number } {
+  const seed = json['seed'];
+  if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed))) {
+    throw new DataError(`expected an integer, got ${typeOf(seed)}`, { file, field: 'seed' });
+  }
+  return { model: modelDir ?? file, ...(seed !== undefined ? { seed } : {}) };
 }
 
 /** Rows of `train/metrics.jsonl` (numbers and strings kept, nulls dropped); `step` must be a number. */

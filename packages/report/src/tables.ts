@@ -67,6 +67,14 @@ export function notAveragedNote(m: ModelReport): string | null {
     m.notAveraged.map((n) => `${n.label} (${n.cells} of ${n.of} cells)`).join(', ') + '.';
 }
 
+/** Says which cells evaluated one and the same model, whose results count once (null when none do). */
+export function sharedNote(m: ModelReport): string | null {
+  if (m.shared.length === 0) return null;
+  return 'Counted once: ' + m.shared.map((s) => `condition ${s.condition}, seeds ${s.seeds.join(', ')} evaluated one and the same model ` +
+    `(${s.model}: no training of their own, and no seed given to these evaluations), so their ${s.measures.join(', ')} results are one ` +
+    'result, not one per seed').join('; ') + '. Each counts once in the means, the seed spread (n) and the z-scores.';
+}
+
 function modelMarkdown(m: ModelReport, data: ReportData): string[] {
   const conds = data.conditions.filter((c) => m.rows.some((r) => r.byCondition[c]));
   const out = [`## Model \`${m.model}\``, '', `Seeds: ${m.seeds.join(', ')}.`, '', '### Results (mean ± sd over seeds)', ''];
@@ -81,6 +89,8 @@ function modelMarkdown(m: ModelReport, data: ReportData): string[] {
   }
   const note = notAveragedNote(m);
   if (note) out.push(note, '');
+  const shared = sharedNote(m);
+  if (shared) out.push(`> ${shared}`, '');
   if (m.zSummary.length) {
     out.push('### z-scores per condition (median, inter-quartile range)', '');
     out.push(mdTable(['tasks', 'condition', 'n', 'median', 'Q1', 'Q3', 'IQR'], m.zSummary.map((s) =>

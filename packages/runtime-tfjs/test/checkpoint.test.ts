@@ -28,7 +28,7 @@ describe('checkpoint directories', () => {
     ]);
     const dir = path.join(work, 'plain');
     await saveCheckpointDir(dir, { config: { model_type: 'toy', n: 3 }, hfArchitectures: ['ToyForCausalLM'], weights, tokenizer });
-    expect(readdirSync(dir).sort()).toEqual(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(readdirSync(dir).sort()).toEqual(['config.json', 'model.safetensors', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json']);
     const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
     expect(config).toMatchObject({ model_type: 'toy', n: 3, architectures: ['ToyForCausalLM'], torch_dtype: 'float32' });
     expect((await readSafetensors(path.join(dir, 'model.safetensors'))).metadata).toEqual({ format: 'pt' });

@@ -91,6 +91,24 @@ describe('engine', () => {
     }
   });
 
+  it('matMul gives tf.matMul values and gradients on native TensorFlow (its 2-D MatMul kernel), for every layout', async () => {
+    if ((await initEngine('auto')) !== 'tensorflow') {
+      console.warn('SKIPPED: matMul on native TensorFlow: @tensorflow/tfjs-node is not installed (npm run setup:native)');
+      return;
+    }
+    const before = tf.memory().numTensors;
+    for (const [tA, tB, sa, sb] of LAYOUTS) {
+      await tf.setBackend('cpu');
+      const ref = matMulWithGrads(sa, sb, tA, tB, false);
+      await tf.setBackend('tensorflow');
+      const got = matMulWithGrads(sa, sb, tA, tB, true);
+      expect(maxAbsDiff(got.y, ref.y)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(got.da, ref.da)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(got.db, ref.db)).toBeLessThan(1e-5);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('embeddingLookup gradient sums duplicate ids (scatterND) on wasm and cpu', async () => {
     for (const backend of ['wasm', 'cpu']) {
       await tf.setBackend(backend);

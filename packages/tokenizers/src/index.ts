@@ -1,4 +1,4 @@
-export { BpeTokenizer, inferSpecialTokens, specialTokensFromConfig, TOKENIZER_FILE, TOKENIZER_CONFIG_FILE } from './tokenizer.js';
+export { BpeTokenizer, inferSpecialTokens, specialTokensFromConfig, SPECIAL_TOKENS_MAP_FILE, TOKENIZER_FILE, TOKENIZER_CONFIG_FILE } from './tokenizer.js';
 export type { DetailedEncoding, TokenizerSettings } from './tokenizer.js';
 export { loadTokenizer } from './load.js';
 export { trainByteLevelBpe } from './train.js';

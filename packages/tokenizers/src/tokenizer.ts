@@ -32,6 +32,7 @@ export interface DetailedEncoding extends Encoding {
 
 export const TOKENIZER_FILE = 'tokenizer.json';
 export const TOKENIZER_CONFIG_FILE = 'tokenizer_config.json';
+export const SPECIAL_TOKENS_MAP_FILE = 'special_tokens_map.json';
 
 const SPECIAL_CONFIG_KEYS = { bos: 'bos_token', eos: 'eos_token', pad: 'pad_token', unk: 'unk_token' } as const;
 
@@ -240,10 +241,22 @@ export class BpeTokenizer implements Tokenizer {
     return config;
   }
 
-  /** Write `tokenizer.json` and `tokenizer_config.json` into `dir` (each atomically). */
+  /** `special_tokens_map.json` as transformers writes it: the named special tokens and the additional ones. */
+  toSpecialTokensMapJSON(): Json {
+    const map: Json = {};
+    for (const [name, key] of Object.entries(SPECIAL_CONFIG_KEYS)) {
+      const token = this.specialTokens[name as keyof typeof SPECIAL_CONFIG_KEYS];
+      if (token !== undefined) map[key] = token;
+    }
+    if (this.specialTokens.additional?.length) map.additional_special_tokens = [...this.specialTokens.additional];
+    return map;
+  }
+
+  /** Write `tokenizer.json`, `tokenizer_config.json` and `special_tokens_map.json` into `dir` (each atomically). */
   async save(dir: string): Promise<void> {
     await writeFileAtomic(path.join(dir, TOKENIZER_FILE), JSON.stringify(this.toJSON(), null, 2) + '\n');
     await writeFileAtomic(path.join(dir, TOKENIZER_CONFIG_FILE), JSON.stringify(this.toConfigJSON(), null, 2) + '\n');
+    await writeFileAtomic(path.join(dir, SPECIAL_TOKENS_MAP_FILE), JSON.stringify(this.toSpecialTokensMapJSON(), null, 2) + '\n');
   }
 
   private settings(): TokenizerSettings {

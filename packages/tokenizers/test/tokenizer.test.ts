@@ -153,7 +153,7 @@ describe('BpeTokenizer (byte-level)', () => {
     expect(tok.tokenToId('<|system|>')).toBeUndefined();
   });
 
-  it('saves tokenizer.json + tokenizer_config.json and loads back identically', async () => {
+  it('saves tokenizer.json + tokenizer_config.json + special_tokens_map.json and loads back identically', async () => {
     const more = tok.withAddedSpecialTokens(['<|system|>']);
     const out = path.join(dir, 'saved');
     await more.save(out);
@@ -169,6 +169,10 @@ describe('BpeTokenizer (byte-level)', () => {
       additional_special_tokens: ['<|user|>', '<|assistant|>', '<|system|>'],
     });
     expect(config.added_tokens_decoder[String(more.tokenToId('<|system|>'))]).toMatchObject({ content: '<|system|>', special: true });
+    // special_tokens_map.json as transformers' save_pretrained writes it (the same names as the config).
+    expect(JSON.parse(await fs.readFile(path.join(out, 'special_tokens_map.json'), 'utf8'))).toEqual({
+      bos_token: '<s>', eos_token: '</s>', pad_token: '<pad>', unk_token: '<unk>', additional_special_tokens: ['<|user|>', '<|assistant|>', '<|system|>'],
+    });
     const loaded = await loadTokenizer(out);
     expect(loaded.specialTokens).toEqual(more.specialTokens);
     expect(loaded.vocabSize).toBe(more.vocabSize);

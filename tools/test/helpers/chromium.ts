@@ -45,7 +45,9 @@ export class Chromium {
   static launch(binary: string): Chromium {
     const profile = mkdtempSync(path.join(os.tmpdir(), 'class-it-chromium-'));
     const child = spawn(binary, ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage',
-      '--remote-debugging-pipe', `--user-data-dir=${profile}`, 'about:blank'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
+      '--remote-debugging-pipe', `--user-data-dir=${profile}`, 'about:blank'],
+      // Its own process group, so close() can end the renderer and utility processes too.
+      { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'], detached: true });
     return new Chromium(child, profile);
   }
 
@@ -64,11 +66,18 @@ export class Chromium {
     return new Page(this, sessionId);
   }
 
+  /**
+   * Close the browser the way a user would (Browser.close), so its helper processes stop writing the profile, then
+   * end whatever is left of its process group and remove the profile. Killing only the main process left helpers
+   * writing the disk cache while the profile was being removed (ENOTEMPTY in CI).
+   */
   async close(): Promise<void> {
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill();
+    const exited = this.child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => this.child.once('exit', resolve));
+    void this.send('Browser.close').catch(() => undefined);
+    const closedInTime = await Promise.race([exited.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 10_000))]);
+    try { process.kill(-this.child.pid!, closedInTime ? 'SIGTERM' : 'SIGKILL'); } catch { /* the group is gone already */ }
     await exited;
-    rmSync(this.profile, { recursive: true, force: true });
+    rmSync(this.profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 }
 

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { DataError } from '@class-it/core';
 import type { CliContext } from '../context.js';
 import { BACKEND_HELP } from './backend-option.js';
+import { MODEL_HELP, addModelSourceOptions, modelDirOf, type ModelSourceFlags } from './model-option.js';
 import { loadGenerator } from '../generation/load-generator.js';
 import { CHAT_HELP, ChatSession } from '../generation/chat-session.js';
 
@@ -15,20 +16,21 @@ function numberOption(raw: string | undefined, flag: string, check: (v: number) 
 }
 
 export function registerChat(program: Command, ctx: CliContext): void {
-  program
+  const command = program
     .command('chat')
     .description('talk to a model in the terminal through its chat template, tokens shown as they are generated (/reset, /temperature, /help, /exit)')
-    .requiredOption('--model <dir>', 'checkpoint directory (HF layout)')
+    .requiredOption('--model <dir>', MODEL_HELP)
     .option('--system <text>', 'a system message that opens the conversation')
     .option('--max-new-tokens <n>', 'tokens per reply at most', '256')
     .option('--temperature <x>', '0: greedy; > 0 samples (default: the checkpoint\'s generation_config.json, else greedy)')
     .option('--seed <n>', 'sampling seed (each reply draws from its own stream)', '0')
-    .option('--backend <name>', BACKEND_HELP, 'auto')
-    .action(async (opts: { model: string; system?: string; maxNewTokens: string; temperature?: string; seed: string; backend: string }) => {
+    .option('--backend <name>', BACKEND_HELP, 'auto');
+  addModelSourceOptions(command)
+    .action(async (opts: ModelSourceFlags & { model: string; system?: string; maxNewTokens: string; temperature?: string; seed: string; backend: string }) => {
       const maxNewTokens = numberOption(opts.maxNewTokens, '--max-new-tokens', (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1')!;
       const temperature = numberOption(opts.temperature, '--temperature', (v) => v >= 0 && Number.isFinite(v), 'a number >= 0');
       const seed = numberOption(opts.seed, '--seed', (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0')!;
-      const generator = await loadGenerator(await ctx.getRegistry(), opts.model, opts.backend);
+      const generator = await loadGenerator(await ctx.getRegistry(), await modelDirOf(opts.model, opts), opts.backend, opts.model);
       const write = (text: string) => process.stdout.write(text);
       const session = new ChatSession(generator, { system: opts.system, maxNewTokens, temperature, seed }, write);
       write(`class-it chat: ${generator.name} (${generator.model.architecture}, ${generator.model.info.backend}, ` +

@@ -10,6 +10,7 @@ import { ClassItError, ConfigError } from '@class-it/core';
 import { loadConfigFile } from '../config/load.js';
 import { experimentSchema } from '../config/experiment.js';
 import { BACKEND_HELP } from './backend-option.js';
+import { MODEL_HELP, addModelSourceOptions, modelDirOf, type ModelSourceFlags } from './model-option.js';
 
 interface EvaluationJob {
   task: string;
@@ -76,7 +77,7 @@ export function registerEval(program: Command, ctx: CliContext): void {
     .command('eval')
     .description('zero-shot evaluation of a checkpoint (the tasks installed and installable are listed below)')
     .addHelpText('after', () => tasksHelp)
-    .requiredOption('--model <dir>', 'checkpoint directory, or with --sweep a run directory holding chck_*M checkpoints')
+    .requiredOption('--model <dir>', `${MODEL_HELP}; with --sweep a run directory holding chck_*M checkpoints`)
     .option('--task <names...>', 'one or more task names')
     .option('--data <dir>', 'evaluation data directory of the task (e.g. ../shared/eval-data/blimp/blimp_fast), or the root of the BabyLM data')
     .option('--experiment <file>', "run the experiment file's zero-shot tasks (evaluation.zeroShot) instead of --task/--data")
@@ -85,12 +86,14 @@ export function registerEval(program: Command, ctx: CliContext): void {
     .option('--set <key=value...>', 'evaluator settings, e.g. batchSize=64')
     .option('--sweep', 'evaluate every chck_*M checkpoint found under --model (learning curves)')
     .option('--limit <n>', 'evaluate only the first n items of each data file (a quick, deterministic check)', positiveIntegerOption('--limit'))
-    .option('--backend <name>', BACKEND_HELP, 'auto')
-    .action(async (opts: EvalOptions & { set?: string[]; experiment?: string }) => {
+    .option('--backend <name>', BACKEND_HELP, 'auto');
+  addModelSourceOptions(command)
+    .action(async (opts: EvalOptions & ModelSourceFlags & { set?: string[]; experiment?: string }) => {
       const registry = await ctx.getRegistry();
       const settings = parseSettings(opts.set);
       const jobs = await evaluationJobs(opts, settings);
-      const targets = opts.sweep ? await listMilestoneCheckpoints(opts.model) : [{ name: '', dir: opts.model, words: 0 }];
+      const modelDir = await modelDirOf(opts.model, opts);
+      const targets = opts.sweep ? await listMilestoneCheckpoints(modelDir) : [{ name: '', dir: modelDir, words: 0 }];
       if (opts.sweep && targets.length === 0) throw new ClassItError(`no chck_*M checkpoints under ${opts.model}`);
       for (const target of targets) {
         const model = await loadModel(registry, target.dir, opts.backend);
@@ -110,6 +113,6 @@ export function registerEval(program: Command, ctx: CliContext): void {
       }
     });
   program.hook('preSubcommand', async (_root, sub) => {
-    if (sub === command) tasksHelp = await describeTasks(ctx);
+    if (sub === command) tasksHelp = await describeTasks(ctx, 'zero-shot');
   });
 }

@@ -14,6 +14,7 @@ import { chatPromptIds } from '@class-it/instruct';
 import type { CliContext } from '../context.js';
 import { ProgressBar } from '../progress.js';
 import { BACKEND_HELP } from './backend-option.js';
+import { MODEL_HELP, addModelSourceOptions, modelDirOf, type ModelSourceFlags } from './model-option.js';
 import { HF_FIELDS, generationSettingsFrom, type FieldNames } from '../generation/settings.js';
 import { loadGenerator, type Generator } from '../generation/load-generator.js';
 
@@ -74,11 +75,11 @@ function batchesOf(requests: GenerateRequest[], size: number): number[][] {
 }
 
 export function registerGenerate(program: Command, ctx: CliContext): void {
-  program
+  const command = program
     .command('generate')
     .description('generate text: one JSON line {"prompt"} or {"messages"} in (optional max_new_tokens, temperature, top_k, top_p, ' +
       'repetition_penalty, do_sample, stop, seed), one {"text","ids","finish_reason"} out; defaults from the checkpoint\'s generation_config.json')
-    .requiredOption('--model <dir>', 'checkpoint directory (HF layout)')
+    .requiredOption('--model <dir>', MODEL_HELP)
     .requiredOption('--input <file>', 'JSONL with "prompt" or "messages" per line')
     .option('--output <file>', 'write here instead of stdout')
     .option('--batch-size <n>', 'prompts per batch (lines with equal settings are batched, left-padded)', '8')
@@ -87,8 +88,9 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
     .option('--top-k <n>', 'default for lines that do not say')
     .option('--top-p <x>', 'default for lines that do not say')
     .option('--seed <n>', 'default for lines that do not say')
-    .option('--backend <name>', BACKEND_HELP, 'auto')
-    .action(async (opts: {
+    .option('--backend <name>', BACKEND_HELP, 'auto');
+  addModelSourceOptions(command)
+    .action(async (opts: ModelSourceFlags & {
       model: string; input: string; output?: string; batchSize: string; backend: string;
       maxNewTokens?: string; temperature?: string; topK?: string; topP?: string; seed?: string;
     }) => {
@@ -99,7 +101,7 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
       const flags = generationSettingsFrom(numeric, FLAG_FIELDS);
       const rows = parseJsonl(await fs.readFile(opts.input, 'utf8'), opts.input);
       const registry = await ctx.getRegistry();
-      const generator = await loadGenerator(registry, opts.model, opts.backend);
+      const generator = await loadGenerator(registry, await modelDirOf(opts.model, opts), opts.backend, opts.model);
       try {
         const requests = rows.map((row) => readRequest(row, opts.input, generator, flags));
         const lines: string[] = new Array(requests.length);

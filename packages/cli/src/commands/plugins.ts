@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
-import { taskAvailability } from '@class-it/core';
+import { taskAvailability, type EvaluatorKind } from '@class-it/core';
 import type { CliContext } from '../context.js';
 
-/** For `eval --help`: the tasks the installed evaluators serve, and those a known package would add. */
-export async function describeTasks(ctx: CliContext): Promise<string> {
+/** For `eval --help` (zero-shot) and `finetune --help`: the tasks of that kind the installed evaluators serve, and
+ *  those a known package would add (a package class-it does not know is listed under both). */
+export async function describeTasks(ctx: CliContext, kind: EvaluatorKind): Promise<string> {
   const evaluators = (await ctx.getManifests()).flatMap(({ packageName, manifest }) =>
     typeof manifest === 'object' && manifest.kind === 'evaluator' ? [{ packageName, tasks: manifest.tasks }] : []);
-  const tasks = taskAvailability(evaluators);
+  const tasks = taskAvailability(evaluators).filter((t) => t.evaluation === undefined || t.evaluation === kind);
   const byPackage = (installed: boolean) => {
     const groups = new Map<string, string[]>();
     for (const t of tasks.filter((x) => x.installed === installed)) groups.set(t.packageName, [...(groups.get(t.packageName) ?? []), t.task]);

@@ -13,10 +13,11 @@ import { BACKEND_HELP } from './backend-option.js';
  * The flags that set pretraining settings: one per field of `pretrainSettingsSchema` (the schema of an experiment's
  * `pretrain:` section), so the defaults, ranges and meaning are the same on the command line and in YAML.
  */
-const SETTING_FLAGS: Array<{ field: keyof PretrainSettings; flag: string; help: string; kind: 'number' | 'string' }> = [
+const SETTING_FLAGS: Array<{ field: keyof PretrainSettings; flag: string; help: string; kind: 'number' | 'string' | 'boolean' }> = [
   { field: 'architecture', flag: '--architecture <name>', kind: 'string', help: 'architecture plugin' },
   { field: 'vocabSize', flag: '--vocab-size <n>', kind: 'number', help: 'vocabulary of the trained tokenizer (default: the preset\'s)' },
   { field: 'tokenizer', flag: '--tokenizer <dir>', kind: 'string', help: 'use this tokenizer instead of training one' },
+  { field: 'addBos', flag: '--add-bos', kind: 'boolean', help: 'the trained tokenizer adds a BOS token, with distinct bos/eos/pad ids (--no-add-bos: none; default: the architecture\'s, on for llama, off for gpt)' },
   { field: 'epochs', flag: '--epochs <x>', kind: 'number', help: 'passes over the corpus (fractions allowed)' },
   { field: 'maxSteps', flag: '--max-steps <n>', kind: 'number', help: 'stop after this many optimizer steps' },
   { field: 'batchSize', flag: '--batch-size <n>', kind: 'number', help: 'sequences per micro-batch' },
@@ -50,7 +51,7 @@ export function pretrainSettingsFromFlags(opts: Record<string, unknown>): Pretra
     flagOf.set(field, name);
     const raw = opts[optionKey(flag)];
     if (raw === undefined) continue;
-    if (kind === 'string') {
+    if (kind === 'string' || kind === 'boolean') {
       input[field] = raw;
       continue;
     }
@@ -83,9 +84,10 @@ export function registerPretrain(program: Command, ctx: CliContext): void {
     .option('--seed <n>', 'seed for data order, initialisation and dropout', '42')
     .option('--backend <name>', BACKEND_HELP, 'auto')
     .option('--force-unlock', FORCE_UNLOCK_HELP);
-  for (const { field, flag, help } of SETTING_FLAGS) {
+  for (const { field, flag, help, kind } of SETTING_FLAGS) {
     const value = defaults[field];
     command.option(flag, value === undefined ? help : `${help} (default ${typeof value === 'object' ? JSON.stringify(value) : String(value)})`);
+    if (kind === 'boolean') command.option(flag.replace(/^--/, '--no-'), `the opposite of ${flag}`);
   }
   command.action(async (opts: Record<string, unknown> & { out: string; seed: string; backend: string; forceUnlock?: boolean }) => {
       const settings = pretrainSettingsFromFlags(opts);

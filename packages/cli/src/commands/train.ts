@@ -17,6 +17,8 @@ import { ConfigError } from '@class-it/core';
 import { BACKEND_HELP } from './backend-option.js';
 import { DirectoryLock, FORCE_UNLOCK_HELP } from '../run/lock.js';
 import { parseNumberFlag, seedSchema } from '../config/values.js';
+import { experimentModelSource, pretrainingDir, pretrainingOf } from '../run/grid-steps.js';
+import { resolveModelDir } from '../run/load-model.js';
 
 interface TrainCliOptions {
   model?: string;
@@ -47,7 +49,7 @@ export function registerTrain(program: Command, getRegistry: () => Promise<Plugi
     .option('--model <name>', 'model of the experiment (needed when it has several)')
     .option('--condition <name>', 'condition (curriculum) of the experiment (needed when it has several)')
     .option('--seed <n>', 'seed (default: the experiment\'s first)')
-    .option('--base <dir>', 'base checkpoint directory (default: the model\'s checkpoint, or its pretrained final/)')
+    .option('--base <dir>', 'base checkpoint directory or Hub model hf://<owner>/<name>[@revision] (default: the model\'s checkpoint, or its pretrained final/)')
     .option('--out <dir>', 'output directory (default: the cell\'s train/ directory in the run directory)')
     .option('--offline', 'use the download cache only (no network)')
     .option('--force-unlock', FORCE_UNLOCK_HELP)
@@ -58,9 +60,13 @@ export function registerTrain(program: Command, getRegistry: () => Promise<Plugi
       const condition = pick(exp.conditions, opts.condition, 'condition', file);
       const seed = parseNumberFlag(opts.seed, '--seed', seedSchema) ?? exp.seeds[0]!;
       const runDir = new RunDir(path.resolve(exp.runsDir, exp.name));
-      const baseModelDir = opts.base ? path.resolve(opts.base)
-        : model.checkpoint ? path.resolve(experimentDir, model.checkpoint)
-        : path.join(runDir.pretrainDir(model.name), 'final');
+      if (model.evaluateOnly !== undefined && condition.name !== model.evaluateOnly) {
+        throw new ConfigError(`model '${model.name}' is evaluateOnly: its one condition is '${model.evaluateOnly}'`, { file, field: '--condition' });
+      }
+      const source = { ...experimentModelSource(exp, experimentDir, (line: string) => console.error(line)), ...(opts.offline ? { offline: true } : {}) };
+      const baseModelDir = opts.base ? await resolveModelDir(opts.base, { ...source, baseDir: process.cwd() })
+        : model.checkpoint ? await resolveModelDir(model.checkpoint, source)
+        : path.join(pretrainingDir(runDir, pretrainingOf(exp, model, seed)!), 'final');
       const outDir = opts.out ? path.resolve(opts.out) : runDir.trainDir({ model: model.name, condition: condition.name, seed });
       const registry = await getRegistry();
       if (!conditionTrains(registry, condition)) {

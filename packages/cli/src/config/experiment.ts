@@ -13,12 +13,24 @@ const settings = z.record(z.string(), z.unknown()).default({});
 export const modelSchema = z.strictObject({
   /** Name used in cell names and reports. */
   name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash or underscore'),
-  /** An existing checkpoint directory (HF layout), or ... */
+  /** An existing checkpoint directory (HF layout), or a Hub model `hf://<owner>/<name>[@revision]` (downloaded into the
+   *  instruction section's cacheDir, default .cache/class-it beside this file), or ... */
   checkpoint: z.string().optional(),
-  /** ... pretrain one from scratch first (shared by every condition and seed of this model). The same settings,
+  /** ... pretrain one from scratch first (shared by every condition and seed of this model unless `pretrainPerSeed`). The same settings,
    *  with the same defaults, as the flags of `class-it pretrain`. */
   pretrain: pretrainSettingsSchema.optional(),
-}).refine((m) => Boolean(m.checkpoint) !== Boolean(m.pretrain), { message: 'give exactly one of checkpoint or pretrain' });
+  /** With `pretrain`: pretrain one base model per seed of the experiment (seeded by it, in `models/<name>/pretrain-seed<n>/`),
+   *  so that seeds vary the whole model, not only instruction tuning. Default (absent): one pretraining per model, seeded
+   *  by the experiment's first seed and shared by every condition and seed. */
+  pretrainPerSeed: z.boolean().optional(),
+  /** Only evaluate this model as it is, never instruction-tune it (e.g. a released model, `checkpoint: hf://...`, as an
+   *  anchor of the grid): ONE cell, under the condition named here (one whose curriculum trains nothing, such as
+   *  `baseline`: checked at validation) with the experiment's first seed. A fixed checkpoint is the same model in every
+   *  seed, so further cells would only evaluate it again (identical zero-shot scores). */
+  evaluateOnly: z.string().min(1).optional(),
+}).refine((m) => Boolean(m.checkpoint) !== Boolean(m.pretrain), { message: 'give exactly one of checkpoint or pretrain' })
+  .refine((m) => !m.pretrainPerSeed || Boolean(m.pretrain), { message: 'pretrainPerSeed needs pretrain (a checkpoint is one model for every seed)', path: ['pretrainPerSeed'] })
+  .refine((m) => m.evaluateOnly === undefined || Boolean(m.checkpoint), { message: 'evaluateOnly needs checkpoint (the model evaluated as it is)', path: ['evaluateOnly'] });
 
 export const conditionSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash or underscore'),
@@ -96,6 +108,11 @@ export const experimentSchema = z.strictObject({
   };
   dup(exp.models.map((m) => m.name), 'models');
   dup(exp.conditions.map((c) => c.name), 'conditions');
+  exp.models.forEach((m, i) => {
+    if (m.evaluateOnly !== undefined && !exp.conditions.some((c) => c.name === m.evaluateOnly)) {
+      ctx.addIssue({ code: 'custom', path: ['models', i, 'evaluateOnly'], message: `no condition named '${m.evaluateOnly}' (conditions: ${exp.conditions.map((c) => c.name).join(', ')})` });
+    }
+  });
 });
 
 export type Experiment = z.infer<typeof experimentSchema>;

@@ -8,6 +8,11 @@
  *     model share one `ExampleFormatter` (it caches by example), kept here until a cell of another base model
  *     (another tokenizer or template) asks for one.
  *
+ *   - a dataset rendered from its own text (`render: text`, per dataset or for the section) is turned into text
+ *     examples here, before the split: an example without a text of its own is an error; with `lossOn: reply`, one
+ *     whose text does not contain its prompt is left out of training (there is no reply to find), counted in
+ *     `textRendering` and warned about; none found at all is an error (use `lossOn: all`).
+ *
  * Memory: the run holds the loaded examples (text) and, for the current base model, every example's token ids
  * and loss weights (two JS number arrays per example; about 16 bytes per token, so ~200 MB for the ~12M tokens
  * of the 8.7M-word CLASS-IT data). A cell held the same while it trained before; it is now kept between cells
@@ -18,7 +23,7 @@ import path from 'node:path';
 import type { InstructionExample, LoadedDataset, PluginRegistry, Tokenizer } from '@class-it/core';
 import { ClassItError, ConfigError, Random } from '@class-it/core';
 import { SourceUnavailableError } from '@class-it/data-sources';
-import { ExampleFormatter, type ChatTemplate } from '@class-it/instruct';
+import { ExampleFormatter, ownTextExample, replyStartInText, type ChatTemplate } from '@class-it/instruct';
 import type { InstructionTuningConfig } from './schema.js';
 
 /** A dataset plugin could not load a configured dataset; `cause` is the plugin's own error (its settings' field, a data file). */
@@ -35,6 +40,42 @@ function isUnavailable(err: unknown): boolean {
   return false;
 }
 
+/** What rendering a dataset from its own text did (`render: text`). */
+export interface TextRendering {
+  /** Examples the plugin loaded, and those whose text does not contain their prompt (`lossOn: reply`: left out). */
+  examples: number;
+  promptNotFound: number;
+  /** The first example left out (its id), when any was. */
+  firstNotFound?: string;
+}
+
+/** A dataset's examples as its own texts (`render: text`); see the module's comment for what is refused or left out. */
+function fromOwnText(name: string, examples: InstructionExample[], config: InstructionTuningConfig, renderField: string, log: (line: string) => void): { examples: InstructionExample[]; rendering: TextRendering } {
+  const out: InstructionExample[] = [];
+  const without: string[] = [];
+  const notFound: string[] = [];
+  examples.forEach((example, i) => {
+    const own = ownTextExample(example);
+    const id = example.id ?? `example ${i + 1}`;
+    if (!own) without.push(id);
+    else if (config.formatting.lossOn === 'reply' && own.prompt !== undefined && replyStartInText(own.text, own.prompt) === undefined) notFound.push(id);
+    else out.push(own);
+  });
+  if (without.length > 0) {
+    throw new ConfigError(`dataset '${name}' is rendered from its own text (render: text), but ${without.length} of its ${examples.length} examples ` +
+      `have no text (first: ${without[0]}): its plugin gives one only for rows with a \`text\` column`, { field: renderField });
+  }
+  if (notFound.length === examples.length) {
+    throw new ConfigError(`dataset '${name}' (render: text, lossOn: reply): no example's text contains its prompt, so no reply can be found; ` +
+      'use formatting.lossOn: all to train on the whole text', { field: renderField });
+  }
+  if (notFound.length > 0) {
+    log(`WARNING: dataset ${name} (render: text, lossOn: reply): the text of ${notFound.length} of ${examples.length} examples does not contain ` +
+      `its prompt (first: ${notFound[0]}); they are left out of training`);
+  }
+  return { examples: out, rendering: { examples: examples.length, promptNotFound: notFound.length, ...(notFound.length ? { firstNotFound: notFound[0] } : {}) } };
+}
+
 export class InstructionData {
   private formatting?: { key: string; formatter: ExampleFormatter };
 
@@ -49,6 +90,8 @@ export class InstructionData {
     readonly heldOut: Readonly<Record<string, InstructionExample[]>>,
     /** Datasets stood in for by their declared size (not downloaded): plan only, never train on these. */
     readonly declared: ReadonlySet<string> = new Set(),
+    /** Datasets rendered from their own text (`render: text`), with what that left out. */
+    readonly textRendering: Readonly<Record<string, TextRendering>> = {},
   ) {}
 
   /**
@@ -63,6 +106,7 @@ export class InstructionData {
     const heldOut: Record<string, InstructionExample[]> = {};
     const train: Record<string, InstructionExample[]> = {};
     const declared = new Set<string>();
+    const textRendering: Record<string, TextRendering> = {};
     for (const [name, entry] of Object.entries(config.datasets)) {
       if (!registry.has('dataset', entry.plugin)) {
         throw new ConfigError(`unknown dataset plugin '${entry.plugin}' (installed: ${registry.list('dataset').map((p) => p.name).join(', ') || 'none'})`, { field: `instruction.datasets.${name}.plugin` });
@@ -83,6 +127,12 @@ export class InstructionData {
         declared.add(name);
         loaded = { name, examples: Array.from({ length: entry.expected.examples }, (): InstructionExample => ({ kind: 'text', text: '' })), skipped: [] };
       }
+      if ((entry.render ?? config.formatting.render) === 'text' && !declared.has(name)) {
+        const field = entry.render ? `instruction.datasets.${name}.render` : 'instruction.formatting.render';
+        const own = fromOwnText(name, loaded.examples, config, field, log);
+        loaded = { ...loaded, examples: own.examples };
+        textRendering[name] = own.rendering;
+      }
       datasets[name] = loaded;
       const n = loaded.examples.length;
       if (n === 0) throw new ConfigError(`dataset '${name}' (${entry.plugin}) has no examples`, { field: `instruction.datasets.${name}` });
@@ -94,7 +144,7 @@ export class InstructionData {
       log(`dataset ${name} (${entry.plugin}): ${n} examples, ${hold} held out` +
         (loaded.skipped.length ? `, ${loaded.skipped.length} bad rows skipped (first: ${loaded.skipped[0]!.where}: ${loaded.skipped[0]!.reason})` : ''));
     }
-    return new InstructionData(config, datasets, train, heldOut, declared);
+    return new InstructionData(config, datasets, train, heldOut, declared, textRendering);
   }
 
   /**

@@ -181,7 +181,8 @@ export async function runInstructionTuning(registry: PluginRegistry, args: Instr
     const result: InstructionTuningResult = { modelDir: summary.finalDir, stages: stageInfo, formatStats: trainStats, ledger, summary };
     await writeJsonAtomic(path.join(args.outDir, INSTRUCT_RECORD), {
       condition: args.condition, seed: args.seed, template: template.name, formatting: config.formatting,
-      skippedRows: Object.fromEntries(Object.entries(data.datasets).map(([k, d]) => [k, d.skipped.length])), ...result,
+      skippedRows: Object.fromEntries(Object.entries(data.datasets).map(([k, d]) => [k, d.skipped.length])),
+      ...(Object.keys(data.textRendering).length ? { textRendering: data.textRendering } : {}), ...result,
     });
     return result;
   } finally {

@@ -7,7 +7,7 @@
  *     datasets:
  *       conversational: { plugin: switchboard, settings: { path: data/demo/conversational.jsonl } }
  *       qa:             { plugin: simple_wiki, settings: { hub: hf://datasets/colinglab/CLASS_IT/simple_wiki } }
- *     formatting: { template: auto, lossOn: reply, truncation: left }
+ *     formatting: { template: auto, lossOn: reply, truncation: left }   # render: text trains on each row's own `text`
  *     trainer: { learningRate: 1e-4, batchSize: 8, sequenceLength: 256 }
  *     budget: { maxUniqueWords: 100000000, maxWordsSeen: 1000000000 }
  */
@@ -25,6 +25,9 @@ export const datasetEntrySchema = z.strictObject({
   settings: z.record(z.string(), z.unknown()).default({}),
   /** Overrides the section-wide bad-row policy for this dataset. */
   badRows: z.enum(['fail', 'skip']).optional(),
+  /** Overrides `formatting.render` for this dataset: `text` trains on the dataset's own `text` column, `template` on
+   *  the chat template's rendering. */
+  render: z.enum(['template', 'text']).optional(),
   /** The size of a remote dataset as published, for planning before it is downloaded (`run --dry-run` offline): its
    *  examples and an upper bound of its BabyLM words. Once the data is there, validation checks it against them
    *  (another number of examples, or more words, is an error), so a plan made from them cannot be wrong unnoticed. */

@@ -2,20 +2,20 @@
  * Pretraining from scratch, using only core contracts: the runtime plugin trains the tokenizer and the model,
  * the architecture plugin creates it. Writes into `out`:
  *   tokenizer/        the tokenizer (trained once; a resumed run reuses it)
- *   checkpoints/last/ the trainer's resumable checkpoint     final/  the model (loadable by the architecture)
+ *   checkpoints/step-<N>/ the trainer's resumable checkpoint final/  the model (loadable by the architecture)
  *   chck_{N}M/        BabyLM words-seen milestones            metrics.jsonl, pretrain.json
  * Running the same command again on the same `out` resumes where it stopped.
  */
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { PluginRegistry } from '@class-it/core';
-import type { Tokenizer } from '@class-it/core';
+import { addsBos, type SpecialTokens, type Tokenizer } from '@class-it/core';
 import type { TrainerSettings, TrainingProgress, TrainingStageData, TrainingSummary } from '@class-it/core';
 import { ConfigError } from '@class-it/core';
 import { writeDirAtomic, writeJsonAtomic } from '@class-it/core';
 import { capCorpusWords, loadCorpus } from './corpus.js';
 import { babyLmMilestones } from '@class-it/core';
-import { DEFAULT_WORD_BUDGET, checkBudget, countWords, writeLedger, writeMilestoneLedgers, type LedgerPhase, type WordBudget } from '@class-it/instruct';
+import { DEFAULT_TEMPLATE_TOKENS, DEFAULT_WORD_BUDGET, checkBudget, countWords, writeLedger, writeMilestoneLedgers, type LedgerPhase, type WordBudget } from '@class-it/instruct';
 import { buildPretrainingSequences, holdOut } from './sequences.js';
 import { seededShuffle } from '@class-it/core';
 import { parseSettings } from '@class-it/core';
@@ -53,13 +53,18 @@ export interface PretrainResult {
   evalSequences: number;
 }
 
-/** Special tokens of a tokenizer trained for pretraining: GPT-2's `<|endoftext|>` plus reserved chat roles. */
-export const PRETRAIN_SPECIAL_TOKENS = {
-  bos: '<|endoftext|>',
-  eos: '<|endoftext|>',
-  pad: '<|pad|>',
-  additional: ['<|system|>', '<|user|>', '<|assistant|>'],
-};
+/**
+ * Special tokens of a tokenizer trained for pretraining, plus the reserved chat roles of the default template.
+ * Without BOS, GPT-2's: `<|endoftext|>` is BOS and EOS (it separates packed lines), `<|pad|>` pads. With BOS,
+ * LLaMA's distinct `<s>`, `</s>`, `<pad>`: a BOS equal to the EOS would double every line boundary of the packed
+ * stream, and a pad distinct from EOS never masks a real EOS.
+ */
+export function pretrainSpecialTokens(addBos: boolean): SpecialTokens {
+  const additional = [...DEFAULT_TEMPLATE_TOKENS];
+  return addBos
+    ? { bos: '<s>', eos: '</s>', pad: '<pad>', additional }
+    : { bos: '<|endoftext|>', eos: '<|endoftext|>', pad: '<|pad|>', additional };
+}
 
 /** Words of a corpus: all of its lines, repeated lines included (the BabyLM rule: a corpus's size is all of its words). */
 export function corpusWordCounts(lines: Iterable<string>): { corpusWords: number; uniqueWords: number } {
@@ -98,7 +103,8 @@ export async function pretrain(registry: PluginRegistry, options: PretrainOption
   log(`corpus: ${files.length} file(s), ${lines.length} lines, ${corpusWords} words`);
 
   const tokenizerDir = path.join(out, 'tokenizer');
-  const tokenizer = await obtainTokenizer(settings, tokenizerDir, lines, preset, log, runtime);
+  const addBos = settings.addBos ?? architecture.defaultAddBos ?? false;
+  const tokenizer = await obtainTokenizer(settings, addBos, tokenizerDir, lines, preset, log, runtime);
 
   const { overrides } = settings;
   const model = await architecture.create({ preset: settings.preset, overrides, tokenizer, seed });
@@ -178,6 +184,7 @@ export async function pretrain(registry: PluginRegistry, options: PretrainOption
       corpus: files,
       settings: trainerSettings,
       epochs,
+      addBos: addsBos(tokenizer),
       ...result,
     });
     return result;
@@ -188,25 +195,37 @@ export async function pretrain(registry: PluginRegistry, options: PretrainOption
 
 async function obtainTokenizer(
   settings: PretrainSettings,
+  addBos: boolean,
   tokenizerDir: string,
   lines: string[],
   preset: Record<string, unknown>,
   log: (line: string) => void,
   runtime: ReturnType<PluginRegistry['runtime']>,
 ): Promise<Tokenizer> {
+  const bosNote = (t: Tokenizer) => (addsBos(t) ? `BOS ${t.specialTokens.bos} before every sequence` : 'no BOS');
   if (settings.tokenizer) {
     const tokenizer = await runtime.loadTokenizer(path.resolve(settings.tokenizer));
-    log(`tokenizer: ${settings.tokenizer} (${tokenizer.vocabSize} tokens)`);
+    // A given tokenizer decides; an explicit `addBos` must agree with it (a default does not apply).
+    if (settings.addBos !== undefined && addsBos(tokenizer) !== settings.addBos) {
+      throw new ConfigError(`addBos is ${settings.addBos}, but the tokenizer ${settings.tokenizer} ${addsBos(tokenizer) ? 'adds' : 'adds no'} BOS; ` +
+        'drop addBos to use the tokenizer as it is', { field: 'addBos' });
+    }
+    log(`tokenizer: ${settings.tokenizer} (${tokenizer.vocabSize} tokens, ${bosNote(tokenizer)})`);
     return tokenizer;
   }
   if (await exists(path.join(tokenizerDir, 'tokenizer.json'))) {
     const tokenizer = await runtime.loadTokenizer(tokenizerDir);
-    log(`tokenizer: reusing ${tokenizerDir} (${tokenizer.vocabSize} tokens)`);
+    if (addsBos(tokenizer) !== addBos) {
+      throw new ConfigError(`the run's tokenizer ${tokenizerDir} ${addsBos(tokenizer) ? 'adds' : 'adds no'} BOS but this run says addBos ${addBos}` +
+        `${settings.addBos === undefined ? ' (the architecture\'s default)' : ''}: set addBos: ${addsBos(tokenizer)} to resume it, or use another out directory`, { field: 'addBos' });
+    }
+    log(`tokenizer: reusing ${tokenizerDir} (${tokenizer.vocabSize} tokens, ${bosNote(tokenizer)})`);
     return tokenizer;
   }
   const vocabSize = settings.vocabSize ?? (typeof preset.vocab_size === 'number' ? preset.vocab_size : FALLBACK_VOCAB_SIZE);
-  log(`tokenizer: training a byte-level BPE with ${vocabSize} tokens`);
-  const tokenizer = await runtime.trainTokenizer(lines, { vocabSize, specialTokens: PRETRAIN_SPECIAL_TOKENS });
+  const specialTokens = pretrainSpecialTokens(addBos);
+  log(`tokenizer: training a byte-level BPE with ${vocabSize} tokens, ${addBos ? `BOS ${specialTokens.bos} before every sequence` : 'no BOS'}`);
+  const tokenizer = await runtime.trainTokenizer(lines, { vocabSize, specialTokens, addBos });
   await writeDirAtomic(tokenizerDir, (tmp) => tokenizer.save(tmp));
   return tokenizer;
 }

@@ -1,7 +1,11 @@
 /**
- * Pretraining sequences: tokenise every line, end it with EOS, concatenate, and cut the stream into chunks of
- * `sequenceLength` tokens (the last, shorter chunk is kept if it has at least two tokens). A line's words count
- * in the chunk that holds its last token, so the chunks' words add up to the corpus's words.
+ * Pretraining sequences: tokenise every line as the tokenizer does (with its special tokens: a BOS first when it
+ * adds one, as LLaMA's does, none for GPT-2's), end it with EOS (once: not again when the tokenizer already
+ * appends it), concatenate, and cut the stream into chunks of `sequenceLength` tokens (the last, shorter chunk is
+ * kept if it has at least two tokens). So every line starts the way an evaluation sentence is scored (the BabyLM
+ * rule tokenises each sentence with the tokenizer's special tokens: `<s> sentence` or `sentence`), as HF's run_clm
+ * tokenises each text before grouping. A line's words count in the chunk that holds its last token, so the chunks'
+ * words add up to the corpus's words.
  */
 import type { Tokenizer } from '@class-it/core';
 import type { TrainingSequence } from '@class-it/core';
@@ -22,8 +26,8 @@ export function buildPretrainingSequences(lines: string[], tokenizer: Tokenizer,
     words = 0;
   };
   for (const line of lines) {
-    const lineIds = tokenizer.encode(line, { addSpecialTokens: false }).ids;
-    lineIds.push(eos);
+    const lineIds = tokenizer.encode(line, { addSpecialTokens: true }).ids;
+    if (lineIds[lineIds.length - 1] !== eos) lineIds.push(eos);
     for (let i = 0; i < lineIds.length; i++) {
       ids.push(lineIds[i]!);
       if (i === lineIds.length - 1) words += countWords(line);

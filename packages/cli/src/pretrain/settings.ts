@@ -4,8 +4,9 @@
  * the same training either way.
  *
  * Fields without a default are derived when absent: `vocabSize` from the preset's `vocab_size` (else 2000),
- * `sequenceLength` from the model's context length, `maxSteps` from `epochs`, and the checkpoint / evaluation
- * intervals from the number of optimizer steps (see `pretrain.ts`).
+ * `addBos` from the architecture (LLaMA yes, GPT no: its plugin's `defaultAddBos`), `sequenceLength` from the
+ * model's context length, `maxSteps` from `epochs`, and the checkpoint / evaluation intervals from the number of
+ * optimizer steps (see `pretrain.ts`).
  */
 import { z } from 'zod';
 import { optimizerFields, type OptimizerDefaults } from '../config/optimizer.js';
@@ -38,6 +39,10 @@ export const pretrainSettingsSchema = z.strictObject({
   overrides: z.record(z.string(), z.unknown()).default({}),
   /** Vocabulary of the trained tokenizer (default: the preset's `vocab_size`, else 2000). */
   vocabSize: vocabSizeSchema.optional(),
+  /** The trained tokenizer puts BOS before every sequence (LLaMA style: distinct `<s>`, `</s>`, `<pad>`); without it,
+   *  GPT-2 style (`<|endoftext|>` is BOS and EOS, `<|pad|>` pads). Default: the architecture's (llama true, gpt
+   *  false). With `tokenizer`, it must agree with what that tokenizer does. See `pretrainSpecialTokens`. */
+  addBos: z.boolean().optional(),
   /** An existing tokenizer directory instead of training one. */
   tokenizer: z.string().min(1).optional(),
   /** Passes over the corpus; a fraction stops part-way through the last one. */

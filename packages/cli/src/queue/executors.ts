@@ -19,7 +19,7 @@ import { DirectoryLock, DirectoryLockedError, describeHolder, type LockHolder } 
 import { defaultSteps } from '../run/steps.js';
 import { ensureEngine } from '../run/load-model.js';
 import {
-  CellModel, baseModel, evaluateUnit, evaluationUnits, failedEvaluations, modelOf, tuneCell, writeReport,
+  CellModel, baseModel, evaluateUnit, evaluationUnits, failedEvaluations, modelOf, pretrainingDir, pretrainingOf, tuneCell, writeReport,
   type EvaluationUnit, type GridContext,
 } from '../run/grid-steps.js';
 import { gridCells } from '../run/grid-steps.js';
@@ -109,23 +109,29 @@ export class JobExecutor {
     const { runDir, exp } = ctx;
     const skipped = new Map(Object.entries(run.skippedTasks));
     switch (step.kind) {
-      case 'pretrain':
-        await this.locked(ctx, job, token, runDir.pretrainDir(step.model), `pretrain/${step.model}`, async () => {
+      case 'pretrain': {
+        // The pretraining of the model (`seed` set: of its cells of that seed, `pretrainPerSeed`).
+        const model = modelOf(exp, step.model);
+        const pretraining = pretrainingOf(exp, model, step.seed ?? exp.seeds[0]!);
+        if (!pretraining || pretraining.perSeed !== (step.seed !== undefined)) throw new ConfigError(`experiment '${exp.name}' has no pretraining '${describeStep(step)}'`);
+        const startsFrom = (c: CellKey) => c.model === step.model && pretrainingOf(exp, model, c.seed)?.seed === pretraining.seed;
+        await this.locked(ctx, job, token, pretrainingDir(runDir, pretraining), `pretrain/${step.model}${step.seed === undefined ? '' : `/seed${step.seed}`}`, async () => {
           try {
-            await baseModel(ctx, modelOf(exp, step.model));
+            await baseModel(ctx, model, pretraining.seed);
           } catch (err) {
             // Its cells will never be tuned: they are failed, as the runner records them.
-            if (final(err)) for (const cell of gridCells(exp).filter((c) => c.model === step.model)) await failCell(runDir, cell, `pretraining failed: ${(err as Error).message}`);
+            if (final(err)) for (const cell of gridCells(exp).filter(startsFrom)) await failCell(runDir, cell, `pretraining failed: ${(err as Error).message}`);
             throw err;
           }
         });
         return;
+      }
       case 'tune':
         await this.locked(ctx, job, token, runDir.cellDir(step.cell), cellName(step.cell), async () => {
           const record: CellRecord = { ...step.cell, status: 'running', startedAt: new Date().toISOString(), tasks: skippedOutcomes(skipped, ctx, step.cell) };
           await runDir.writeCell(record);
           try {
-            const base = await baseModel(ctx, modelOf(exp, step.cell.model), step.cell);
+            const base = await baseModel(ctx, modelOf(exp, step.cell.model), step.cell.seed, step.cell);
             record.modelDir = await tuneCell(ctx, step.cell, base);
             await runDir.writeCell(record);
           } catch (err) {

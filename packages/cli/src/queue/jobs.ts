@@ -1,8 +1,9 @@
 /**
  * The jobs of an experiment on the queue, and their dependencies:
  *
- *   pretrain <model>            one per model that pretrains (seeded by the first seed, like the runner)
- *   tune <cell>                 one per cell; after its model's pretraining
+ *   pretrain <model> [<seed>]   one per model that pretrains (seeded by the first seed, like the runner), or one per
+ *                               model and seed with `pretrainPerSeed` (`grid-steps.ts` `gridPretrainings`)
+ *   tune <cell>                 one per cell; after the pretraining of its base model
  *   eval <cell> <unit>          one per evaluation unit of the cell (a task, `samples`, `curves`), one after another
  *                               in the runner's order, the first after the cell's tune
  *   cell <cell>                 records the cell as done or failed (cell.json); after the cell's last evaluation
@@ -21,7 +22,7 @@ import type { CellKey } from '@class-it/core';
 import { ConfigError } from '@class-it/core';
 import type { Experiment } from '../config/experiment.js';
 import { cellName } from '../run/run-dir.js';
-import { evaluationUnits, experimentHash, gridCells, skippedTasks } from '../run/grid-steps.js';
+import { evaluationUnits, experimentHash, gridCells, gridPretrainings, pretrainingOf, skippedTasks, type Pretraining } from '../run/grid-steps.js';
 import type { ValidatedExperiment } from '../run/validate.js';
 
 /** The queue of untagged jobs; a job for workers with tag T goes to `<QUEUE_NAME>-<T>`. */
@@ -32,7 +33,7 @@ export const GPU_STEPS = ['pretrain', 'tune', 'eval'] as const;
 export type GpuStep = (typeof GPU_STEPS)[number];
 
 export type JobStep =
-  | { kind: 'pretrain'; model: string }
+  | { kind: 'pretrain'; model: string; /** Only for a model with `pretrainPerSeed`: which of its pretrainings. */ seed?: number }
   | { kind: 'tune'; cell: CellKey }
   | { kind: 'eval'; cell: CellKey; unit: string }
   | { kind: 'cell'; cell: CellKey }
@@ -98,7 +99,7 @@ export function parseGpuSteps(text: string | undefined): GpuStep[] {
 export function jobId(run: Pick<QueuedRun, 'experiment' | 'hash'>, step: JobStep): string {
   const prefix = `${run.experiment.name}.${run.hash}`;
   switch (step.kind) {
-    case 'pretrain': return `${prefix}/pretrain/${step.model}`;
+    case 'pretrain': return `${prefix}/pretrain/${step.model}${step.seed === undefined ? '' : `/seed${step.seed}`}`;
     case 'tune': return `${prefix}/tune/${cellName(step.cell)}`;
     case 'eval': return `${prefix}/eval/${cellName(step.cell)}/${step.unit}`;
     case 'cell': return `${prefix}/cell/${cellName(step.cell)}`;
@@ -109,7 +110,7 @@ export function jobId(run: Pick<QueuedRun, 'experiment' | 'hash'>, step: JobStep
 /** One line naming a job's step, for status and logs. */
 export function describeStep(step: JobStep): string {
   switch (step.kind) {
-    case 'pretrain': return `pretrain ${step.model}`;
+    case 'pretrain': return `pretrain ${step.model}${step.seed === undefined ? '' : ` seed ${step.seed}`}`;
     case 'tune': return `tune ${cellName(step.cell)}`;
     case 'eval': return `eval ${cellName(step.cell)} ${step.unit}`;
     case 'cell': return `cell ${cellName(step.cell)}`;
@@ -122,9 +123,16 @@ function planned(run: QueuedRun, step: JobStep, after?: JobStep): PlannedJob {
   return { id: jobId(run, step), name: step.kind, queue: queueName(tag), data: { run, step }, ...(after ? { after: jobId(run, after) } : {}) };
 }
 
-/** Whether a model's cells wait for a pretraining job (a `checkpoint:` model needs none). */
-function pretrains(run: QueuedRun, model: string): boolean {
-  return Boolean(run.experiment.models.find((m) => m.name === model)?.pretrain);
+/** The pretraining job a pretraining is computed by. */
+function pretrainStep(p: Pretraining): JobStep {
+  return { kind: 'pretrain', model: p.model, ...(p.perSeed ? { seed: p.seed } : {}) };
+}
+
+/** The pretraining job a cell's tune waits for; undefined for a `checkpoint:` model (it needs none). */
+function pretrainStepOf(run: QueuedRun, cell: CellKey): JobStep | undefined {
+  const model = run.experiment.models.find((m) => m.name === cell.model);
+  const pretraining = model && pretrainingOf(run.experiment, model, cell.seed);
+  return pretraining ? pretrainStep(pretraining) : undefined;
 }
 
 /** Every job of the run, in dependency order (each after the one it waits for). */
@@ -133,10 +141,10 @@ export function planJobs(run: QueuedRun): PlannedJob[] {
   const skipped = new Map(Object.entries(run.skippedTasks));
   const units = evaluationUnits(exp, skipped);
   const jobs: PlannedJob[] = [];
-  for (const model of exp.models) if (model.pretrain) jobs.push(planned(run, { kind: 'pretrain', model: model.name }));
+  for (const pretraining of gridPretrainings(exp)) jobs.push(planned(run, pretrainStep(pretraining)));
   for (const cell of gridCells(exp)) {
     let previous: JobStep = { kind: 'tune', cell };
-    jobs.push(planned(run, previous, pretrains(run, cell.model) ? { kind: 'pretrain', model: cell.model } : undefined));
+    jobs.push(planned(run, previous, pretrainStepOf(run, cell)));
     for (const unit of units) {
       const evaluation: JobStep = { kind: 'eval', cell, unit: unit.name };
       jobs.push(planned(run, evaluation, previous));
@@ -156,7 +164,7 @@ const sameCell = (a: CellKey, b: CellKey) => a.model === b.model && a.condition 
  */
 export function releasedBy(run: QueuedRun, step: JobStep): PlannedJob[] {
   const jobs = planJobs(run);
-  if (step.kind === 'pretrain') return jobs.filter((j) => j.data.step.kind === 'tune' && j.data.step.cell.model === step.model);
+  if (step.kind === 'pretrain') return jobs.filter((j) => j.after === jobId(run, step));
   if (step.kind === 'tune') return jobs.filter((j) => (j.data.step.kind === 'eval' || j.data.step.kind === 'cell') && sameCell(j.data.step.cell, step.cell));
   return [];
 }

@@ -20,6 +20,8 @@ export interface EvaluationRequest {
   /** Only the first `limit` items of each data file (`eval --limit`). */
   limit?: number;
   settings?: Record<string, unknown>;
+  /** The evaluation's seed (`EvaluationContext.seed`, recorded in results.json); the evaluator's default when unset. */
+  seed?: number;
   log?: (line: string) => void;
   onProgress?: (done: number, total: number) => void;
 }
@@ -41,11 +43,12 @@ export async function runEvaluation(registry: PluginRegistry, model: TrainableMo
     fast: req.fast,
     limit: req.limit,
     settings: req.settings ?? {},
+    ...(req.seed !== undefined ? { seed: req.seed } : {}),
     log: req.log ?? (() => {}),
     onProgress: req.onProgress,
   });
-  const completed = { at: new Date().toISOString(), seconds: (Date.now() - started) / 1000 };
-  await writeJsonAtomic(path.join(req.outDir, RESULTS_FILE), resultsRecord(output, model.info, completed));
+  const completed = { at: new Date().toISOString(), seconds: (Date.now() - started) / 1000, ...(req.limit ? { limit: req.limit } : {}) };
+  await writeJsonAtomic(path.join(req.outDir, RESULTS_FILE), resultsRecord(output, model.info, completed, req.seed));
   return output.result;
 }
 

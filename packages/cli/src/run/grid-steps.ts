@@ -2,7 +2,8 @@
  * The units of work of an experiment grid, one function each, called by the single-machine runner's loop
  * (`runner.ts`) and by the queue's workers (`queue/executors.ts`) alike, so that a step has one implementation:
  *
- *   baseModel      a model's base checkpoint: its `checkpoint:`, or its pretraining (seeded by the first seed)
+ *   baseModel      a model's base checkpoint: its `checkpoint:` (a Hub model `hf://...` downloaded first), or its pretraining (seeded by the experiment's first
+ *                  seed and shared by the model's cells; with `pretrainPerSeed`, one pretraining per seed, by that seed)
  *   tuneCell       instruction-tune a cell's base model with the condition's curriculum (or return the base
  *                  itself when the curriculum trains nothing)
  *   evaluateUnit   one evaluation unit of a cell's model: a task, the report's samples, or the learning curves
@@ -15,7 +16,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { CellKey, PluginRegistry, TrainableModel } from '@class-it/core';
-import { ClassItError, ConfigError, listMilestoneCheckpoints, writeJsonAtomic } from '@class-it/core';
+import { ClassItError, ConfigError, deriveSeed, listMilestoneCheckpoints, writeJsonAtomic } from '@class-it/core';
 import { writeRunReport } from '@class-it/report';
 import type { ConditionSpec, Experiment, ModelSpec } from '../config/experiment.js';
 import type { InstructionData } from '../instruct/data.js';
@@ -23,7 +24,7 @@ import { conditionTrains } from '../instruct/job.js';
 import type { ExperimentSteps } from './runner.js';
 import type { ValidatedExperiment } from './validate.js';
 import type { RunDir, TaskOutcome } from './run-dir.js';
-import { loadModel } from './load-model.js';
+import { loadModel, resolveModelDir, DEFAULT_CACHE_DIR, type ModelSourceOptions } from './load-model.js';
 import { readEvaluationResult, runEvaluation } from './evaluate.js';
 import { writeCellSamples } from './samples.js';
 
@@ -52,12 +53,24 @@ export function experimentHash(exp: Experiment): string {
   return createHash('sha256').update(JSON.stringify(exp)).digest('hex').slice(0, 16);
 }
 
+/** The cells: every model × condition × seed, except that an `evaluateOnly` model has one cell (its condition, the
+ *  first seed: one fixed checkpoint, evaluated once). */
 export function gridCells(exp: Experiment): CellKey[] {
   const cells: CellKey[] = [];
-  for (const model of exp.models) for (const condition of exp.conditions) for (const seed of exp.seeds) {
-    cells.push({ model: model.name, condition: condition.name, seed });
+  for (const model of exp.models) {
+    if (model.evaluateOnly !== undefined) {
+      cells.push({ model: model.name, condition: model.evaluateOnly, seed: exp.seeds[0]! });
+      continue;
+    }
+    for (const condition of exp.conditions) for (const seed of exp.seeds) cells.push({ model: model.name, condition: condition.name, seed });
   }
   return cells;
+}
+
+/** Where an experiment's `checkpoint:` models are found: relative to the experiment file, Hub models in the instruction
+ *  section's download cache (default .cache/class-it beside the file), offline when it says so (or HF_HUB_OFFLINE=1). */
+export function experimentModelSource(exp: Experiment, experimentDir: string, log?: (line: string) => void): ModelSourceOptions {
+  return { baseDir: experimentDir, cacheDir: path.resolve(experimentDir, exp.instruction?.cacheDir ?? DEFAULT_CACHE_DIR), offline: exp.instruction?.offline, log };
 }
 
 /**
@@ -85,9 +98,33 @@ export async function prepareRunDir(exp: Experiment, runDir: RunDir, restart: bo
   await writeJsonAtomic(runDir.experimentFile, { hash, experiment: exp });
 }
 
-/** The seed a model is pretrained with: the experiment's first (one pretraining per model, shared by its cells). */
-export function pretrainingSeed(exp: Experiment): number {
-  return exp.seeds[0]!;
+/** One pretraining of the grid: a model's, shared by its cells, or (`perSeed`) the one of its cells of `seed`. */
+export interface Pretraining {
+  model: string;
+  /** The seed it is pretrained with. */
+  seed: number;
+  /** One pretraining per seed (`pretrainPerSeed`): its directory and its queue job name the seed. */
+  perSeed: boolean;
+}
+
+/** The pretraining a cell of `model` with seed `cellSeed` starts from; undefined for a `checkpoint:` model. By default
+ *  one per model, seeded by the experiment's first seed; with `pretrainPerSeed`, the cell's own seed. */
+export function pretrainingOf(exp: Experiment, model: ModelSpec, cellSeed: number): Pretraining | undefined {
+  if (!model.pretrain) return undefined;
+  return model.pretrainPerSeed ? { model: model.name, seed: cellSeed, perSeed: true } : { model: model.name, seed: exp.seeds[0]!, perSeed: false };
+}
+
+/** Every pretraining of the grid, in model then seed order (what `run` and the queue compute once each). */
+export function gridPretrainings(exp: Experiment): Pretraining[] {
+  return exp.models.flatMap((model) => {
+    const seeds = model.pretrainPerSeed ? exp.seeds : exp.seeds.slice(0, 1);
+    return seeds.flatMap((seed) => pretrainingOf(exp, model, seed) ?? []);
+  });
+}
+
+/** The run-directory folder of a pretraining. */
+export function pretrainingDir(runDir: RunDir, p: Pretraining): string {
+  return runDir.pretrainDir(p.model, p.perSeed ? p.seed : undefined);
 }
 
 export function modelOf(exp: Experiment, name: string): ModelSpec {
@@ -107,11 +144,13 @@ export function skippedTasks(validated: ValidatedExperiment | undefined): Map<st
   return new Map((validated?.plan.tasks ?? []).filter((t) => t.status === 'optional-missing').map((t) => [t.task, `optional, data missing: ${t.missing?.join('; ')}`]));
 }
 
-/** A model's base checkpoint directory: the experiment's checkpoint, or its pretraining (computed unless done). */
-export async function baseModel(ctx: GridContext, model: ModelSpec, key?: CellKey): Promise<string> {
-  if (!model.pretrain) return path.resolve(ctx.experimentDir, model.checkpoint!);
+/** The base checkpoint directory of a model's cells of seed `cellSeed`: the experiment's checkpoint, or the pretraining
+ *  they start from (`pretrainingOf`; computed unless done). */
+export async function baseModel(ctx: GridContext, model: ModelSpec, cellSeed: number, key?: CellKey): Promise<string> {
+  const pretraining = pretrainingOf(ctx.exp, model, cellSeed);
+  if (!pretraining) return resolveModelDir(model.checkpoint!, experimentModelSource(ctx.exp, ctx.experimentDir, (line) => ctx.log(line, key)));
   return ctx.steps.pretrain(ctx.registry, {
-    model: model.name, settings: model.pretrain, outDir: ctx.runDir.pretrainDir(model.name), seed: pretrainingSeed(ctx.exp),
+    model: model.name, settings: model.pretrain!, outDir: pretrainingDir(ctx.runDir, pretraining), seed: pretraining.seed,
     experimentDir: ctx.experimentDir, backend: ctx.exp.backend, log: (line) => ctx.log(line, key),
   });
 }
@@ -120,6 +159,9 @@ export async function baseModel(ctx: GridContext, model: ModelSpec, key?: CellKe
 export async function tuneCell(ctx: GridContext, key: CellKey, baseModelDir: string, onPhase?: OnPhase): Promise<string> {
   const condition = conditionOf(ctx.exp, key.condition);
   const log = (line: string) => ctx.log(line, key);
+  if (modelOf(ctx.exp, key.model).evaluateOnly !== undefined && conditionTrains(ctx.registry, condition)) {
+    throw new ConfigError(`model '${key.model}' is evaluateOnly, but its condition '${condition.name}' trains (curriculum ${condition.curriculum})`);
+  }
   if (!conditionTrains(ctx.registry, condition)) {
     log(`curriculum ${condition.curriculum}: nothing to train, the base model is evaluated as it is`);
     return baseModelDir;
@@ -135,6 +177,15 @@ export async function tuneCell(ctx: GridContext, key: CellKey, baseModelDir: str
 
 type ZeroShotTask = Experiment['evaluation']['zeroShot'][number];
 type FinetuneTask = Experiment['evaluation']['finetune'][number];
+
+/**
+ * The seed of a cell's evaluation: a fine-tuning task draws (classifier head, order, dropout) from a seed derived from
+ * the cell's (core's `deriveSeed`, one stream per task), so the seeds of a grid vary the fine-tuning too; the task's
+ * own `settings.seed`, if given, still wins. Zero-shot tasks draw nothing: none (their scores depend only on the model).
+ */
+export function evaluationSeed(cellSeed: number, task: Pick<CellTask, 'task' | 'kind'>): number | undefined {
+  return task.kind === 'fine-tuning' ? deriveSeed(cellSeed, `finetune:${task.task}`) : undefined;
+}
 
 /** One evaluation of a cell's final model, as the runner sees a task of either section. */
 export interface CellTask {
@@ -207,7 +258,7 @@ export async function evaluateUnit(ctx: GridContext, key: CellKey, unit: Evaluat
       if (await readEvaluationResult(outDir)) return log(`${t.task}: done before, skipped`);
       onPhase?.(`evaluating ${t.task}`);
       const result = await runEvaluation(registry, await model.get(), {
-        task: t.task, dataDir: path.resolve(dataRoot, t.data), outDir, fast: t.fast, settings: t.settings, log,
+        task: t.task, dataDir: path.resolve(dataRoot, t.data), outDir, fast: t.fast, settings: t.settings, seed: evaluationSeed(key.seed, t), log,
         onProgress: (d, n) => onPhase?.(`evaluating ${t.task} ${d}/${n}`),
       });
       log(`${t.task}: ${result.metric} ${result.score.toFixed(2)}`);

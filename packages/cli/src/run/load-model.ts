@@ -1,9 +1,36 @@
-/** Load any checkpoint directory through the architecture plugin that knows its `model_type`. */
+/** Load any checkpoint directory through the architecture plugin that knows its `model_type`; find the directory of a
+ *  model reference (a local folder, or a Hub model `hf://<owner>/<name>[@revision]`) with `resolveModelDir`. */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { TrainableModel } from '@class-it/core';
 import type { PluginRegistry } from '@class-it/core';
 import { ClassItError } from '@class-it/core';
+import { hubModelDir, isHubModelUri } from '@class-it/data-sources';
+
+/** Download cache of Hub models when none is given (relative to the working directory, or to an experiment file). */
+export const DEFAULT_CACHE_DIR = '.cache/class-it';
+
+export interface ModelSourceOptions {
+  /** Download cache (resolved against `baseDir`). */
+  cacheDir?: string;
+  /** Use the cache only (HF_HUB_OFFLINE=1 does the same). */
+  offline?: boolean;
+  /** What relative paths (the folder, the cache) are relative to; default the working directory. */
+  baseDir?: string;
+  log?: (line: string) => void;
+}
+
+/**
+ * The checkpoint folder a model reference names: a Hub model (`hf://<owner>/<name>[@revision]`) is downloaded into
+ * the cache (or found there offline) by the datasets' downloader (@class-it/data-sources `hubModelDir`: resumable,
+ * SHA-256-checked, path-safe); anything else is a local folder. Every command and the experiment grid resolve
+ * `--model` / `checkpoint:` through this one function.
+ */
+export async function resolveModelDir(ref: string, options: ModelSourceOptions = {}): Promise<string> {
+  const baseDir = options.baseDir ?? process.cwd();
+  if (!isHubModelUri(ref)) return path.resolve(baseDir, ref);
+  return hubModelDir(ref, { cacheDir: path.resolve(baseDir, options.cacheDir ?? DEFAULT_CACHE_DIR), offline: options.offline, log: options.log });
+}
 
 export async function readModelType(dir: string): Promise<string> {
   const file = path.join(dir, 'config.json');

@@ -19,7 +19,7 @@ import { closeSync, openSync, promises as fs, readFileSync, rmdirSync, unlinkSyn
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { ClassItError } from '@class-it/core';
+import { ClassItError, isRunning } from '@class-it/core';
 
 export const LOCK_FILE = '.class-it.lock';
 
@@ -292,11 +292,7 @@ async function lockFilesBelow(dir: string, depth: number, budget = { dirs: 5000 
 /** A holder on this host whose process is gone (or whose pid now belongs to a process started later). */
 export function isStale(h: LockHolder): boolean {
   if (h.host !== os.hostname()) return false;
-  try {
-    process.kill(h.pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  if (!isRunning(h.pid)) return true;
   const start = processStartTime(h.pid);
   return h.processStart !== undefined && start !== undefined && start !== h.processStart;
 }

@@ -3,12 +3,13 @@
  *   runs/<name>/experiment.json           resolved experiment (what this run is)
  *   runs/<name>/run.log                   one line per event, appended
  *   runs/<name>/models/<model>/pretrain/  pretraining of a model trained from scratch (final/ when done)
+ *   runs/<name>/models/<model>/pretrain-seed<seed>/  the same, one per seed, for a model with `pretrainPerSeed`
  *   runs/<name>/cells/<model>__<condition>__seed<seed>/
  *        cell.json                        {model, condition, seed, status, error?, startedAt, finishedAt, modelDir, tasks}
  *        log.txt                          the cell's log
- *        train/                           instruction tuning (metrics.jsonl, checkpoints/last, chck_{N}M/, final/)
+ *        train/                           instruction tuning (metrics.jsonl, checkpoints/step-<N>/, chck_{N}M/, final/)
  *        eval/<task>/results.json         evaluations of the final model
-        samples.json                     the final model's answers to report.samples (core's SAMPLES_FILE)
+ *        samples.json                     the final model's answers to report.samples (core's SAMPLES_FILE)
  *        checkpoints/chck_{N}M/eval/<task>/results.json   fast evaluations over milestones (learning curves)
  *   runs/<name>/report/                   tables, figures, HTML
  */
@@ -43,7 +44,10 @@ export class RunDir {
   get experimentFile(): string { return path.join(this.root, 'experiment.json'); }
   get logFile(): string { return path.join(this.root, 'run.log'); }
   get reportDir(): string { return path.join(this.root, 'report'); }
-  pretrainDir(model: string): string { return path.join(this.root, 'models', model, 'pretrain'); }
+  /** A model's pretraining: shared by its cells, or (`seed` given: `pretrainPerSeed`) the one of that seed. */
+  pretrainDir(model: string, seed?: number): string {
+    return path.join(this.root, 'models', model, seed === undefined ? 'pretrain' : `pretrain-seed${seed}`);
+  }
   cellDir(key: CellKey): string { return path.join(this.root, 'cells', cellName(key)); }
   trainDir(key: CellKey): string { return path.join(this.cellDir(key), 'train'); }
   evalDir(key: CellKey, task: string): string { return path.join(this.cellDir(key), 'eval', task); }

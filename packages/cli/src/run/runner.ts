@@ -1,6 +1,7 @@
 /**
  * The experiment runner: for every model × condition × seed, instruction-tune from the model's base checkpoint
- * (pretraining it first when the experiment says so), then run every configured evaluation. Finished work is
+ * (pretraining it first when the experiment says so: once per model, or once per seed with `pretrainPerSeed`), then
+ * run every configured evaluation. Finished work is
  * found on disk and skipped when a run is resumed; a failed cell is recorded and the others go on.
  *
  * The instruction data (datasets loaded and split, examples tokenised) is prepared once per run — by validation
@@ -21,7 +22,7 @@ import { RunDir, cellName, type CellRecord, type TaskOutcome } from './run-dir.j
 import type { ValidatedExperiment } from './validate.js';
 import { ensureEngine } from './load-model.js';
 import {
-  CellModel, baseModel, conditionOf, evaluateUnit, evaluationUnits, failedEvaluations, gridCells, modelOf, prepareRunDir,
+  CellModel, baseModel, conditionOf, evaluateUnit, evaluationUnits, failedEvaluations, gridCells, modelOf, prepareRunDir, pretrainingOf,
   skippedTasks as optionalTasksSkipped, tuneCell, type Attempt, type GridContext,
 } from './grid-steps.js';
 
@@ -132,12 +133,14 @@ export async function runExperiment(exp: Experiment, registry: PluginRegistry, o
     try {
       const log = (line: string) => { void say(line, key); };
 
-      // 1. The base model (pretrained once per model, shared by its cells).
+      // 1. The base model (pretrained once per model and shared by its cells, or once per seed: `pretrainingOf`).
       progress('base model');
-      let baseModelDir = baseModelDirs.get(key.model);
+      const modelSpec = modelOf(exp, key.model);
+      const baseKey = `${key.model}\u0000${pretrainingOf(exp, modelSpec, key.seed)?.seed ?? ''}`;
+      let baseModelDir = baseModelDirs.get(baseKey);
       if (!baseModelDir) {
-        baseModelDir = await baseModel(ctx, modelOf(exp, key.model), key);
-        baseModelDirs.set(key.model, baseModelDir);
+        baseModelDir = await baseModel(ctx, modelSpec, key.seed, key);
+        baseModelDirs.set(baseKey, baseModelDir);
       }
 
       // 2. Instruction tuning with the condition's curriculum, if it trains.

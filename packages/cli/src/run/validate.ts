@@ -3,7 +3,8 @@
  *
  * 1. Static checks, all reported together (file, line and field of each): plugin names (curricula, architectures,
  *    dataset plugins, evaluators and their kind); every condition's curriculum settings (`Curriculum.trains`,
- *    the plugin's own schema); presets, checkpoints (a `config.json` whose `model_type` a plugin loads), corpus
+ *    the plugin's own schema); presets, checkpoints (a `config.json` whose `model_type` a plugin loads; an `hf://` one
+ *    must be well formed, and is checked in the download cache, or planned and downloaded when its cell starts), corpus
  *    paths and tokenizer folders; every task's settings (`Evaluator.validate`, the plugin's own rules).
  * 2. The plan: the instruction datasets are loaded and split (once: the run reuses them), each cell's curriculum
  *    plans its stages (which validates the settings against the configured datasets), and the plan counts per
@@ -21,8 +22,10 @@ import { ClassItError, formatLocation, type InstructionExample, type PluginRegis
 import { DEFAULT_WORD_BUDGET, exampleWords, readLedger, totals, type LedgerPhase } from '@class-it/instruct';
 import { fieldError, type LoadedConfig } from '../config/load.js';
 import type { Experiment, ModelSpec } from '../config/experiment.js';
-import { readModelType } from './load-model.js';
+import { readModelType, resolveModelDir } from './load-model.js';
 import { RunDir } from './run-dir.js';
+import { experimentModelSource, gridCells, gridPretrainings, pretrainingDir, pretrainingOf } from './grid-steps.js';
+import { SourceUnavailableError, isHubModelUri, parseHubModelUri } from '@class-it/data-sources';
 import { capCorpusWords, checkRemoteCorpus, isRemoteCorpus, readCorpusLines, resolveCorpusFiles } from '../pretrain/corpus.js';
 import { corpusWordCounts, plannedPretrainingWords } from '../pretrain/pretrain.js';
 import { DatasetLoadError, InstructionData } from '../instruct/data.js';
@@ -153,7 +156,7 @@ function installed(registry: PluginRegistry, kind: 'curriculum' | 'architecture'
 }
 
 /** Step 1: plugin names, curriculum settings, models. Returns whether each condition trains. */
-async function checkStatic(config: LoadedConfig<Experiment>, registry: PluginRegistry, problems: Problems): Promise<Map<string, boolean>> {
+async function checkStatic(config: LoadedConfig<Experiment>, registry: PluginRegistry, problems: Problems, log: (line: string) => void = () => {}): Promise<Map<string, boolean>> {
   const exp = config.value;
   const trains = new Map<string, boolean>();
   exp.conditions.forEach((c, i) => {
@@ -178,15 +181,41 @@ async function checkStatic(config: LoadedConfig<Experiment>, registry: PluginReg
       }
     }
   }
-  for (const [i, model] of exp.models.entries()) await checkModel(config, registry, problems, model, i);
+  for (const [i, model] of exp.models.entries()) await checkModel(config, registry, problems, model, i, trains, log);
   return trains;
 }
 
-async function checkModel(config: LoadedConfig<Experiment>, registry: PluginRegistry, problems: Problems, model: ModelSpec, i: number): Promise<void> {
+/**
+ * The local folder of a `checkpoint:` model as validation sees it, without the network: a local path, or a Hub model's
+ * folder in the download cache; undefined for a Hub model not downloaded yet (it is fetched when its cell starts, as
+ * a remote corpus is when pretraining starts).
+ */
+async function checkpointFolder(config: LoadedConfig<Experiment>, checkpoint: string): Promise<string | undefined> {
+  if (!isHubModelUri(checkpoint)) return path.resolve(config.baseDir, checkpoint);
+  try {
+    return await resolveModelDir(checkpoint, { ...experimentModelSource(config.value, config.baseDir), offline: true });
+  } catch (err) {
+    if (err instanceof SourceUnavailableError) return undefined;
+    throw err;
+  }
+}
+
+async function checkModel(config: LoadedConfig<Experiment>, registry: PluginRegistry, problems: Problems, model: ModelSpec, i: number,
+  trains: Map<string, boolean>, log: (line: string) => void): Promise<void> {
   const dir = config.baseDir;
   if (model.checkpoint) {
+    if (model.evaluateOnly !== undefined && trains.get(model.evaluateOnly)) {
+      problems.add(['models', i, 'evaluateOnly'], `condition '${model.evaluateOnly}' trains: an evaluateOnly model is evaluated as it is, under a condition whose curriculum trains nothing (e.g. baseline)`);
+    }
     try {
-      registry.architectureFor(await readModelType(path.resolve(dir, model.checkpoint)));
+      if (isHubModelUri(model.checkpoint)) parseHubModelUri(model.checkpoint);
+      const folder = await checkpointFolder(config, model.checkpoint);
+      if (folder === undefined) {
+        log(`model ${model.name}: ${model.checkpoint} is not in the download cache: planned, downloaded when its cell starts`);
+        return;
+      }
+      if (!(await exists(folder))) throw new ClassItError(`no such checkpoint directory: ${folder}`);
+      registry.architectureFor(await readModelType(folder));
     } catch (err) {
       problems.add(['models', i, 'checkpoint'], bareMessage(err));
     }
@@ -275,36 +304,57 @@ async function checkTasks(config: LoadedConfig<Experiment>, registry: PluginRegi
   return planned;
 }
 
-/** The words each model was (or will be) pretrained on. */
+/** Which base model a cell starts from, as a key of `pretrainingPhases` (a model's, or one of its per-seed ones). */
+function baseModelKey(exp: Experiment, model: ModelSpec, cellSeed: number): string {
+  return `${model.name}\u0000${pretrainingOf(exp, model, cellSeed)?.seed ?? ''}`;
+}
+
+/**
+ * The words each base model was (or will be) pretrained on, by `baseModelKey`. A model pretrained once per seed
+ * (`pretrainPerSeed`) has the same corpus for each: each base model counts its pretraining once, in its own cells.
+ */
 async function pretrainingPhases(config: LoadedConfig<Experiment>, instruction: InstructionTuningConfig | undefined, log: (line: string) => void): Promise<Map<string, LedgerPhase[]>> {
   const exp = config.value;
   const runDir = new RunDir(path.resolve(exp.runsDir, exp.name));
   const phases = new Map<string, LedgerPhase[]>();
   for (const [i, model] of exp.models.entries()) {
     if (model.checkpoint) {
-      phases.set(model.name, await pretrainingWords(path.resolve(config.baseDir, model.checkpoint), instruction, log));
+      // An evaluateOnly model is not trained here: nothing of this grid's word budget is spent on it.
+      const folder = model.evaluateOnly === undefined ? await checkpointFolder(config, model.checkpoint) : undefined;
+      const words = model.evaluateOnly !== undefined ? []
+        : folder !== undefined ? await pretrainingWords(folder, instruction, log)
+        : instruction?.budget.pretraining ? [{ name: 'pretraining', ...instruction.budget.pretraining }] : [];
+      phases.set(baseModelKey(exp, model, exp.seeds[0]!), words);
       continue;
     }
-    const done = await readLedger(path.join(runDir.pretrainDir(model.name), 'final'));
-    if (done) {
-      phases.set(model.name, done.phases);
-      continue;
+    const pending: string[] = [];
+    for (const pretraining of gridPretrainings(exp).filter((p) => p.model === model.name)) {
+      const key = baseModelKey(exp, model, pretraining.seed);
+      const done = await readLedger(path.join(pretrainingDir(runDir, pretraining), 'final'));
+      if (done) phases.set(key, done.phases);
+      else pending.push(key);
     }
-    const spec = model.pretrain!;
-    if (spec.corpus.some(isRemoteCorpus)) {
-      // Downloaded when pretraining starts: planned at its cap, an upper bound of what it will use (checkModel made sure there is one).
-      log(`model ${model.name}: remote pretraining corpus, planned at its cap of ${spec.maxWords} words`);
-      phases.set(model.name, [plannedPretrainingWords({ corpusWords: spec.maxWords!, uniqueWords: spec.maxWords! }, spec.epochs)]);
-      continue;
-    }
-    try {
-      const lines = capCorpusWords(await readCorpusLines(await resolveCorpusFiles(spec.corpus, config.baseDir)), spec.maxWords);
-      phases.set(model.name, [plannedPretrainingWords(corpusWordCounts(lines), spec.epochs)]);
-    } catch (err) {
-      throw locatePluginError(config, ['models', i, 'pretrain', 'corpus'], err, `model '${model.name}'`);
-    }
+    if (pending.length === 0) continue;
+    const planned = await plannedPretraining(config, model, i, log);
+    for (const key of pending) phases.set(key, planned);
   }
   return phases;
+}
+
+/** The words a model's pretraining will use, from its corpus (capped at `maxWords`) and epochs. */
+async function plannedPretraining(config: LoadedConfig<Experiment>, model: ModelSpec, i: number, log: (line: string) => void): Promise<LedgerPhase[]> {
+  const spec = model.pretrain!;
+  if (spec.corpus.some(isRemoteCorpus)) {
+    // Downloaded when pretraining starts: planned at its cap, an upper bound of what it will use (checkModel made sure there is one).
+    log(`model ${model.name}: remote pretraining corpus, planned at its cap of ${spec.maxWords} words`);
+    return [plannedPretrainingWords({ corpusWords: spec.maxWords!, uniqueWords: spec.maxWords! }, spec.epochs)];
+  }
+  try {
+    const lines = capCorpusWords(await readCorpusLines(await resolveCorpusFiles(spec.corpus, config.baseDir)), spec.maxWords);
+    return [plannedPretrainingWords(corpusWordCounts(lines), spec.epochs)];
+  } catch (err) {
+    throw locatePluginError(config, ['models', i, 'pretrain', 'corpus'], err, `model '${model.name}'`);
+  }
 }
 
 /** Optimizer steps of a plan, by the trainer's rule, one example per row (no packing, nothing dropped). */
@@ -359,7 +409,9 @@ function checkDeclaredSizes(instruction: InstructionTuningConfig, data: Instruct
     }
     const examples = [...data.train[name]!, ...data.heldOut[name]!];
     const words = examples.reduce((n, e) => n + exampleWords(e), 0);
-    if (examples.length !== entry.expected.examples) problems.add([...field, 'examples'], `dataset '${name}' has ${examples.length} examples, not the ${entry.expected.examples} it declares`);
+    // Examples rendered from their own text whose prompt is not in it were loaded, then left out: they count as loaded.
+    const loaded = examples.length + (data.textRendering[name]?.promptNotFound ?? 0);
+    if (loaded !== entry.expected.examples) problems.add([...field, 'examples'], `dataset '${name}' has ${loaded} examples, not the ${entry.expected.examples} it declares`);
     if (words > entry.expected.words) problems.add([...field, 'words'], `dataset '${name}' has ${words} words, more than the ${entry.expected.words} it declares (the budget was planned with those)`);
   }
 }
@@ -371,7 +423,7 @@ function checkDeclaredSizes(instruction: InstructionTuningConfig, data: Instruct
 export async function validateExperiment(config: LoadedConfig<Experiment>, registry: PluginRegistry, log: (line: string) => void = () => {}): Promise<ValidatedExperiment> {
   const exp = config.value;
   const problems = new Problems(config);
-  const trains = await checkStatic(config, registry, problems);
+  const trains = await checkStatic(config, registry, problems, log);
   const checkedTasks = await checkTasks(config, registry, problems);
   problems.throwIfAny();
   const tasks = checkedTasks.map((t) => t.planned);
@@ -391,28 +443,27 @@ export async function validateExperiment(config: LoadedConfig<Experiment>, regis
 
   const budget = exp.instruction?.budget ?? DEFAULT_WORD_BUDGET;
   const cells: PlannedCell[] = [];
-  for (const model of exp.models) {
-    for (const [ci, condition] of exp.conditions.entries()) {
-      for (const seed of exp.seeds) {
-        let stages: TrainingStage[] = [];
-        if (trains.get(condition.name) && instructionData) {
-          try {
-            stages = planStages(registry, instructionData, condition, seed);
-          } catch (err) {
-            throw locatePluginError(config, ['conditions', ci, 'settings'], err, `curriculum '${condition.curriculum}'`);
-          }
-        }
-        const phases = [...(pretraining.get(model.name) ?? [])];
-        if (stages.length > 0) phases.push(countInstructionWords(condition.name, stages, wordsOf));
-        const total = totals(phases);
-        cells.push({
-          model: model.name, condition: condition.name, seed,
-          steps: stages.length && exp.instruction ? plannedSteps(stages, exp.instruction.trainer) : 0,
-          datasets: instructionData ? datasetPasses(stages, instructionData) : {},
-          words: { unique: Math.ceil(total.uniqueWords), seen: Math.ceil(total.wordsSeen) },
-        });
+  for (const { model: modelName, condition: conditionName, seed } of gridCells(exp)) {
+    const model = exp.models.find((m) => m.name === modelName)!;
+    const ci = exp.conditions.findIndex((c) => c.name === conditionName);
+    const condition = exp.conditions[ci]!;
+    let stages: TrainingStage[] = [];
+    if (trains.get(condition.name) && instructionData) {
+      try {
+        stages = planStages(registry, instructionData, condition, seed);
+      } catch (err) {
+        throw locatePluginError(config, ['conditions', ci, 'settings'], err, `curriculum '${condition.curriculum}'`);
       }
     }
+    const phases = [...(pretraining.get(baseModelKey(exp, model, seed)) ?? [])];
+    if (stages.length > 0) phases.push(countInstructionWords(condition.name, stages, wordsOf));
+    const total = totals(phases);
+    cells.push({
+      model: model.name, condition: condition.name, seed,
+      steps: stages.length && exp.instruction ? plannedSteps(stages, exp.instruction.trainer) : 0,
+      datasets: instructionData ? datasetPasses(stages, instructionData) : {},
+      words: { unique: Math.ceil(total.uniqueWords), seen: Math.ceil(total.wordsSeen) },
+    });
   }
   const worst = {
     uniqueWords: Math.max(0, ...cells.map((c) => c.words.unique)),

@@ -5,11 +5,16 @@ export interface ChatMessage {
   content: string;
 }
 
-/** One instruction example: either prompt/reply or chat messages. `source` names where it came from. */
+/**
+ * One instruction example: prompt/reply, chat messages, or plain text. `source` names where it came from.
+ * `text` on a prompt/reply or messages example: the dataset's own rendering of it (CLASS-IT's `text` column), trained
+ * on instead of a chat template when the formatting says `render: text`. `prompt` on a text example: the prompt as it
+ * appears inside `text` (loss on what follows it with `lossOn: reply`); without it a text example has loss everywhere.
+ */
 export type InstructionExample =
-  | { kind: 'prompt-reply'; prompt: string; reply: string; source?: string; id?: string }
-  | { kind: 'messages'; messages: ChatMessage[]; source?: string; id?: string }
-  | { kind: 'text'; text: string; source?: string; id?: string };
+  | { kind: 'prompt-reply'; prompt: string; reply: string; text?: string; source?: string; id?: string }
+  | { kind: 'messages'; messages: ChatMessage[]; text?: string; source?: string; id?: string }
+  | { kind: 'text'; text: string; prompt?: string; source?: string; id?: string };
 
 /** What to do with a bad row: fail on the first, or skip it and count it. */
 export type BadRowPolicy = 'fail' | 'skip';

@@ -23,6 +23,12 @@ export interface EvaluationContext<M extends LanguageModel = LanguageModel> {
   limit?: number;
   /** Evaluator-specific settings from the experiment file or CLI (validated by the evaluator). */
   settings: Record<string, unknown>;
+  /**
+   * The seed of this evaluation's random draws (a fine-tuning run's initialisation and order), derived from the
+   * cell's seed by the runner; an evaluator that draws uses it unless its settings fix one. Undefined: the
+   * evaluator's own default (`class-it finetune`). Zero-shot evaluations draw nothing and are given none.
+   */
+  seed?: number;
   log: (line: string) => void;
   onProgress?: (done: number, total: number) => void;
 }

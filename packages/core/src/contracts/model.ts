@@ -33,6 +33,11 @@ export interface ModelArchitecture {
   /** HF `model_type` values this plugin can load (e.g. `gpt2`, `llama`). */
   readonly modelTypes: string[];
   readonly presets: Record<string, ArchitectureConfig>;
+  /**
+   * Whether a tokenizer trained for this architecture puts BOS before every sequence when pretraining does not say
+   * (`pretrain.addBos`), as the architecture's reference tokenizers do (LLaMA: yes; GPT-2: no). Absent: no BOS.
+   */
+  readonly defaultAddBos?: boolean;
   create(options: CreateModelOptions): Promise<TrainableModel>;
   /** Load a checkpoint directory (HF layout: config.json + model.safetensors + tokenizer.json). */
   load(dir: string): Promise<TrainableModel>;

@@ -26,6 +26,13 @@ export interface CellResults {
   /** Every evaluation of the cell and what became of it, from `cell.json` (absent in cells written before it). */
   tasks?: Record<string, CellTaskOutcome>;
   results: EvaluationResult[];
+  /**
+   * What each result of `results` evaluated, by task: the model directory (cell.json `modelDir`; without it the
+   * results file, unique) and the seed the evaluator was given (results.json `seed`; none for zero-shot tasks). Two cells
+   * of a condition with the same entry for a task hold one evaluation of one model (baseline cells of a shared base
+   * model): the report counts it once. Absent (results written by other tools): every cell counts on its own.
+   */
+  evaluated?: Record<string, { model: string; seed?: number }>;
   /** Training curves and learning curves found in the cell directory. */
   trainingMetrics: Array<Record<string, number | string>>;
   checkpoints: Array<{ name: string; wordsSeen: number; results: EvaluationResult[] }>;

@@ -5,6 +5,7 @@
  *   { task, evaluator, metric, score, groups, extra, itemCount, files,   the EvaluationResult
  *     details: { ... },                                                  what the evaluator returned besides
  *     model: ModelInfo,                                                  the model that was evaluated
+ *     seed?,                                                             the seed the evaluator was given, if any
  *     completed: { at, seconds } }                                       when the runner finished it
  *
  * A NaN score is written by JSON.stringify as `null` and reads back as NaN.
@@ -20,18 +21,22 @@ export interface EvaluationCompletion {
   /** ISO time the runner finished the evaluation. */
   at: string;
   seconds: number;
+  /** Only the first `limit` items of each data file were evaluated (`eval --limit`): not a full score. */
+  limit?: number;
 }
 
 export interface ResultsRecord extends EvaluationResult {
   details: Record<string, unknown>;
   model: ModelInfo;
+  /** The seed the evaluator was given (`EvaluationContext.seed`); absent when it was given none (zero-shot). */
+  seed?: number;
   completed: EvaluationCompletion;
 }
 
 /** The record the runner writes for an evaluator's output (`files` gains results.json itself). */
-export function resultsRecord(output: EvaluationOutput, model: ModelInfo, completed: EvaluationCompletion): ResultsRecord {
+export function resultsRecord(output: EvaluationOutput, model: ModelInfo, completed: EvaluationCompletion, seed?: number): ResultsRecord {
   const { result, details } = output;
-  return { ...result, files: [...new Set([...result.files, RESULTS_FILE])], details, model, completed };
+  return { ...result, files: [...new Set([...result.files, RESULTS_FILE])], details, model, ...(seed !== undefined ? { seed } : {}), completed };
 }
 
 /** The `EvaluationResult` fields of a parsed results.json, validated; a bad field is a DataError naming it. */

@@ -40,6 +40,15 @@ export interface Tokenizer {
   save(dir: string): Promise<void>;
 }
 
+/** Whether `encode` (with special tokens) puts the tokenizer's BOS first, as its post-processor says (LLaMA: yes,
+ *  GPT-2: no). Scoring needs no such test (the BabyLM rule reads offsets); training sequences follow it. */
+export function addsBos(tokenizer: Tokenizer): boolean {
+  const bos = tokenizer.specialId('bos');
+  if (bos === undefined) return false;
+  const encoding = tokenizer.encode('a', { addSpecialTokens: true });
+  return encoding.ids[0] === bos && encoding.specialTokensMask[0] === 1;
+}
+
 /** Tokens of `wanted` that do not encode to exactly one token. */
 export function missingSingleTokens(tokenizer: Tokenizer, wanted: string[]): string[] {
   return wanted.filter((t) => {

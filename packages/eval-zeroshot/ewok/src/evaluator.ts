@@ -1,4 +1,9 @@
-/** EWoK: accuracy per domain (11), macro mean (spec §4). Reads a JSONL folder or the encrypted fast zip. */
+/**
+ * EWoK: accuracy per domain (11), macro mean (spec §4). Which set is read:
+ *   fast: false  the full set (`ewok_filtered/*.jsonl`, built locally from the gated HF data by the reference's
+ *                `dl_and_filter`) when present; without it, the fast set, logged and recorded (`details.fast: true`);
+ *   fast: true   the fast set: an unzipped JSONL folder (`ewok_fast/`), else the encrypted `ewok_fast.zip`.
+ */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { EvaluationCheck, EvaluationCheckRequest, EvaluationOutput, ZeroShotContext, ZeroShotEvaluator } from '@class-it/core';
@@ -67,16 +72,25 @@ export class EwokEvaluator implements ZeroShotEvaluator {
   async validate(request: EvaluationCheckRequest): Promise<EvaluationCheck> {
     if (request.task !== 'ewok') throw new ConfigError(`the ewok evaluator does not serve task '${request.task}'`, { field: 'task' });
     const settings = commonSettings(request.settings, EWOK_SETTINGS);
-    const missing = await missingTaskFiles(request.dataDir, EWOK_LAYOUT, request.fast, settings);
-    // As `load`: without a JSONL folder, the fast set may be the encrypted zip, which then needs its password.
-    const zip = missing.length > 0 && request.fast && settings.urls.length === 0 ? findEwokZip(request.dataDir) : undefined;
-    if (!zip) return { missing };
+    if (request.fast || settings.urls.length > 0) return { missing: await this.missingFast(request, settings) };
+    // As `load`: the full set when present, else the fast one.
+    const missingFull = await missingTaskFiles(request.dataDir, EWOK_LAYOUT, false, settings);
+    if (missingFull.length === 0) return { missing: [] };
+    const missingFast = await this.missingFast(request, settings);
+    return { missing: missingFast.length === 0 ? [] : [...missingFull, ...missingFast] };
+  }
+
+  /** What the fast set lacks: its JSONL folder, else the encrypted zip, which then needs its password. */
+  private async missingFast(request: EvaluationCheckRequest, settings: ReturnType<typeof commonSettings>): Promise<string[]> {
+    const missing = await missingTaskFiles(request.dataDir, EWOK_LAYOUT, true, settings);
+    const zip = missing.length > 0 && settings.urls.length === 0 ? findEwokZip(request.dataDir) : undefined;
+    if (!zip) return missing;
     try {
       ewokPassword(request.settings);
-      return { missing: [] };
+      return [];
     } catch (err) {
       if (request.settings.password !== undefined) throw err; // a bad setting, not missing data
-      return { missing: [`${zip}: ${(err as Error).message}`] };
+      return [`${zip}: ${(err as Error).message}`];
     }
   }
 
@@ -84,9 +98,9 @@ export class EwokEvaluator implements ZeroShotEvaluator {
     if (context.task !== 'ewok') throw new ConfigError(`the ewok evaluator does not serve task '${context.task}'`, { field: 'task' });
     const settings = commonSettings(context.settings, EWOK_SETTINGS);
     const fullSentenceScores = context.settings.fullSentenceScores === true;
-    const data = await this.load(context, settings, fullSentenceScores);
+    const { fast, ...data } = await this.load(context, settings, fullSentenceScores);
     return runRankingTask({
-      context,
+      context: fast === context.fast ? context : { ...context, fast },
       evaluatorName: this.name,
       evaluatorVersion: packageVersion(import.meta.url),
       settings,
@@ -95,13 +109,39 @@ export class EwokEvaluator implements ZeroShotEvaluator {
     });
   }
 
-  private async load(context: ZeroShotContext, settings: ReturnType<typeof commonSettings>, fullSentenceScores: boolean): Promise<EwokData> {
-    // A plain JSONL folder (full layout, or an unzipped fast set) wins; the encrypted fast zip is the fallback.
-    try {
+  /** The items and which set they are (`fast`): see the file comment. */
+  private async load(context: ZeroShotContext, settings: ReturnType<typeof commonSettings>, fullSentenceScores: boolean): Promise<EwokData & { fast: boolean }> {
+    if (settings.urls.length > 0) {
       const files = await resolveTaskFiles(context.dataDir, EWOK_LAYOUT, context.fast, settings);
+      return { items: await loadEwokFiles(files.files, fullSentenceScores, context.limit), identity: files.identity, fast: context.fast };
+    }
+    if (context.fast) return { ...(await this.loadFast(context, settings, fullSentenceScores)), fast: true };
+    let noFull: DataError;
+    try {
+      const files = await resolveTaskFiles(context.dataDir, EWOK_LAYOUT, false, settings);
+      return { items: await loadEwokFiles(files.files, fullSentenceScores, context.limit), identity: files.identity, fast: false };
+    } catch (err) {
+      if (!(err instanceof DataError)) throw err;
+      noFull = err;
+    }
+    let data: EwokData;
+    try {
+      data = await this.loadFast(context, settings, fullSentenceScores);
+    } catch (err) {
+      if (!(err instanceof DataError)) throw err;
+      throw new DataError(`${noFull.message}; nor the fast set to fall back on: ${err.message}`, {}, { cause: err });
+    }
+    context.log(`ewok: ${noFull.message}: the full set (ewok_filtered/, built from the gated HF data) is absent, so the FAST set is evaluated`);
+    return { ...data, fast: true };
+  }
+
+  /** The fast set: a plain JSONL folder (an unzipped `ewok_fast/`) wins; the encrypted zip is the fallback. */
+  private async loadFast(context: ZeroShotContext, settings: ReturnType<typeof commonSettings>, fullSentenceScores: boolean): Promise<EwokData> {
+    try {
+      const files = await resolveTaskFiles(context.dataDir, EWOK_LAYOUT, true, settings);
       return { items: await loadEwokFiles(files.files, fullSentenceScores, context.limit), identity: files.identity };
     } catch (err) {
-      const zip = context.fast ? findEwokZip(context.dataDir) : undefined;
+      const zip = findEwokZip(context.dataDir);
       if (!zip || !(err instanceof DataError)) throw err;
       return loadEwokZip(zip, ewokPassword(context.settings), fullSentenceScores, context.limit);
     }

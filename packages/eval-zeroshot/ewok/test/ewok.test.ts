@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -114,6 +114,58 @@ describe('EWoK evaluation', () => {
   });
 });
 
+describe('EWoK full or fast', () => {
+  /** A small full set in the reference's layout (dl_and_filter: `<Domain>.jsonl`, each kept item then its swapped
+   *  copy) in `full`, and an encrypted fast zip with other domains at `zip`. */
+  async function layout(full: string, zip: string): Promise<void> {
+    await mkdir(full, { recursive: true });
+    await writeFile(path.join(full, 'agent-properties.jsonl'), pair('agent-properties', 'Ann is tall.', 'Ann is short.', 'Ann reaches the shelf.', 'Ann needs a ladder.'));
+    await writeFile(path.join(full, 'physical-dynamics.jsonl'),
+      pair('physical-dynamics', 'The oven is getting warmer.', 'The oven is getting colder.', 'The oven is heating up.', 'The oven is cooling down.') +
+      pair('physical-dynamics', 'Ice melts.', 'Ice stays.', 'It is warm.', 'It is cold.'));
+    await mkdir(path.dirname(zip), { recursive: true });
+    await writeEncryptedZip(zip, { 'z-dom.jsonl': pair('z-dom', 'A.', 'B.', 'C.', 'D.') }, 'pw');
+  }
+
+  it.each([
+    ['BabyLM (full_eval/, fast_eval/)', 'full_eval/ewok_filtered', 'fast_eval/ewok_fast.zip'],
+    ['shared eval-data (ewok/)', 'ewok_filtered', 'ewok_fast.zip'],
+  ])('%s: fast: false reads ewok_filtered/ when present, else the fast zip (logged, recorded as fast); fast: true the zip', async (_name, fullRel, zipRel) => {
+    const root = await tempDir();
+    await layout(path.join(root, fullRel), path.join(root, zipRel));
+    const ev = new EwokEvaluator();
+    const run = async (fast: boolean) => {
+      const logs: string[] = [];
+      const out = await ev.evaluate(testContext({ task: 'ewok', model: new CharBigramModel(), dataDir: root, outDir: path.join(root, `out-${fast}`), fast, settings: { password: 'pw' }, log: (l) => logs.push(l) }));
+      return { ...out, logs: logs.join('\n') };
+    };
+    const full = await run(false);
+    expect(Object.keys(full.result.groups)).toEqual(['agent-properties', 'physical-dynamics']);
+    expect(full.result.itemCount).toBe(6);
+    expect(full.details.fast).toBe(false);
+    expect((full.details.data as DataIdentity).files.map((f) => f.name)).toEqual(['agent-properties.jsonl', 'physical-dynamics.jsonl']);
+    expect(full.logs).not.toMatch(/FAST set/);
+
+    const fast = await run(true);
+    expect(Object.keys(fast.result.groups)).toEqual(['z-dom']);
+    expect(fast.details.fast).toBe(true);
+
+    await rm(path.join(root, fullRel), { recursive: true });
+    const fallback = await run(false);
+    expect(Object.keys(fallback.result.groups)).toEqual(['z-dom']);
+    expect(fallback.details.fast).toBe(true);
+    expect((fallback.details.data as DataIdentity).archive?.name).toBe('ewok_fast.zip');
+    expect(fallback.logs).toMatch(/no EWoK full data.*the FAST set is evaluated/);
+    expect(fallback.result.score).toBe(fast.result.score);
+  });
+
+  it('fast: false with neither set names both', async () => {
+    const root = await tempDir();
+    await expect(new EwokEvaluator().evaluate(testContext({ task: 'ewok', model: new CharBigramModel(), dataDir: root, outDir: path.join(root, 'out'), fast: false })))
+      .rejects.toThrow(/no EWoK full data.*; nor the fast set to fall back on: .*no EWoK fast data/);
+  });
+});
+
 const ewokData = evalDataDir('ewok/ewok_fast.zip', 'EWoK fast zip');
 const password = process.env[EWOK_PASSWORD_ENV];
 if (ewokData && !password) console.warn(`SKIPPED: real EWoK fast zip test — set ${EWOK_PASSWORD_ENV} (the password is in the babylm/evaluation-pipeline-2025 README)`);
@@ -126,5 +178,12 @@ describe('EWoK fast on the real encrypted zip', () => {
     expect(Object.keys(result.groups)).toHaveLength(11);
     expect(Object.values(details.counts as Record<string, number>)).toEqual(Array(11).fill(100));
     expect((details.data as DataIdentity).archive!.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it.skipIf(!ewokData || !password)('fast: false on the shared folder (no ewok_filtered/) evaluates the fast zip, recorded as fast', async () => {
+    const outDir = await tempDir();
+    const { result, details } = await new EwokEvaluator().evaluate(testContext({ task: 'ewok', model: new CharBigramModel(), dataDir: path.dirname(ewokData!), outDir, fast: false }));
+    expect(result.itemCount).toBe(1100);
+    expect(details.fast).toBe(true);
   });
 });

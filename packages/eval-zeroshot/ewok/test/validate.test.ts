@@ -1,5 +1,6 @@
-/** `validate` of EWoK: a JSONL folder, else the encrypted fast zip, which needs its password (no data is read). */
-import { mkdtemp } from 'node:fs/promises';
+/** `validate` of EWoK: the full JSONL folder (fast: false), else the fast set: its JSONL folder, else the encrypted zip,
+ *  which needs its password (no data is read). */
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -25,10 +26,20 @@ describe('EwokEvaluator.validate', () => {
     expect(await ewok.validate({ task: 'ewok', dataDir: zipDir, fast: true, settings: {} })).toEqual({ missing: [] });
   });
 
-  it('needs the JSONL folder for the full set, and refuses unknown settings', async () => {
+  it('fast: false takes the full JSONL folder, else falls back on the fast set; refuses unknown settings', async () => {
+    delete process.env[EWOK_PASSWORD_ENV];
+    // No ewok_filtered/ beside the zip: the fast zip stands in, so it needs its password; both reasons are given.
     const full = await ewok.validate({ task: 'ewok', dataDir: zipDir, fast: false, settings: {} });
-    expect(full.missing).toEqual([expect.stringMatching(/no EWoK full data/)]);
+    expect(full.missing).toEqual([expect.stringMatching(/no EWoK full data/), expect.stringMatching(/ewok_fast\.zip: .*password/)]);
+    expect(await ewok.validate({ task: 'ewok', dataDir: zipDir, fast: false, settings: { password: 'x' } })).toEqual({ missing: [] });
     const empty = await mkdtemp(path.join(os.tmpdir(), 'ewok-validate-'));
+    expect((await ewok.validate({ task: 'ewok', dataDir: empty, fast: false, settings: {} })).missing).toEqual([
+      expect.stringMatching(/no EWoK full data/), expect.stringMatching(/no EWoK fast data/),
+    ]);
+    // An ewok_filtered/ folder (the reference's full layout) is enough by itself.
+    await mkdir(path.join(empty, 'full_eval', 'ewok_filtered'), { recursive: true });
+    await writeFile(path.join(empty, 'full_eval', 'ewok_filtered', 'physical-dynamics.jsonl'), '{}\n');
+    expect(await ewok.validate({ task: 'ewok', dataDir: empty, fast: false, settings: {} })).toEqual({ missing: [] });
     await expect(ewok.validate({ task: 'ewok', dataDir: empty, fast: true, settings: { fullSentence: true } })).rejects.toThrow(/field 'fullSentence': unknown setting/);
   });
 });

@@ -34,6 +34,41 @@ export function exampleWords(example: InstructionExample): number {
   return countWords(example.text);
 }
 
+/**
+ * Where the reply starts in a dataset's own text: just after the first occurrence of `prompt` in `text` (the prompt
+ * as given, else with its surrounding whitespace trimmed); undefined when the text does not contain it.
+ */
+export function replyStartInText(text: string, prompt: string): number | undefined {
+  for (const p of [prompt, prompt.trim()]) {
+    if (p === '') continue;
+    const at = text.indexOf(p);
+    if (at >= 0) return at + p.length;
+  }
+  return undefined;
+}
+
+/** The first turn of an example (a prompt/reply's prompt, a conversation's first non-system message): what `lossOn:
+ *  reply` looks for inside the example's own text. */
+export function firstTurn(example: InstructionExample): string | undefined {
+  if (example.kind === 'prompt-reply') return example.prompt;
+  if (example.kind === 'messages') return example.messages.find((m) => m.role !== 'system')?.content;
+  return example.prompt;
+}
+
+/**
+ * An example as its dataset's own text (`render: text`): a text example carrying its first turn as the prompt to
+ * find inside the text; a text example as it is; undefined for an example without a text of its own.
+ */
+export function ownTextExample(example: InstructionExample): Extract<InstructionExample, { kind: 'text' }> | undefined {
+  if (example.kind === 'text') return example;
+  if (example.text === undefined) return undefined;
+  const prompt = firstTurn(example);
+  return {
+    kind: 'text', text: example.text, ...(prompt !== undefined ? { prompt } : {}),
+    ...(example.source !== undefined ? { source: example.source } : {}), ...(example.id !== undefined ? { id: example.id } : {}),
+  };
+}
+
 export function renderExample(
   example: InstructionExample,
   template: ChatTemplate,
@@ -42,8 +77,15 @@ export function renderExample(
 ): RenderedExample {
   const words = exampleWords(example);
   if (example.kind === 'text') {
-    const text = (tokens.bos_token ?? '') + example.text;
-    return { text, lossSpans: [[0, text.length]], words };
+    const bos = tokens.bos_token ?? '';
+    const text = bos + example.text;
+    if (options.lossOn === 'all' || example.prompt === undefined) return { text, lossSpans: [[0, text.length]], words };
+    // The dataset's own text with the prompt inside it: loss on what follows the prompt.
+    const start = replyStartInText(example.text, example.prompt);
+    if (start === undefined) {
+      throw new DataError('the prompt is not in the example\'s text, so reply-only loss cannot find the reply', { file: example.id, field: 'text' });
+    }
+    return { text, lossSpans: start < example.text.length ? [[bos.length + start, text.length]] : [], words };
   }
   const messages = exampleToMessages(example, options.systemPrompt);
   if (!messages.some((m) => m.role === 'assistant')) {

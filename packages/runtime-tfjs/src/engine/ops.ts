@@ -3,7 +3,7 @@
  * (measurements: shared/specs/engine-notes.md §2).
  *  - `matMul`: on wasm, BatchMatMul with transposed layouts is 10-40x slower than NN, and tf.matMul's own
  *    gradient uses them; so on wasm the forward and backward use only NN matMuls plus explicit transposes.
- *    On native TensorFlow the transposed layouts are the fast ones, so there it is tf.matMul, a 2-D a·b as a·(bᵀ)ᵀ.
+ *    On native TensorFlow it is tf.matMul for batched products and TensorFlow's 2-D MatMul op for 2-D ones.
  *  - `embeddingLookup`: gather whose gradient is a scatterND (wasm has no UnsortedSegmentSum kernel).
  *  - `gelu`: GPT-2's `gelu_new` (tanh approximation), with x*x*x (pow is slow on wasm).
  *  - `dropout`: seeded, so a seed fixes every mask.
@@ -50,13 +50,57 @@ function nnProduct(x: tf.Tensor, tx: boolean, y: tf.Tensor, ty: boolean): tf.Ten
  * a·b with optional transposes of the last two axes. a and b have the same rank (2, 3 or 4) and equal batch
  * dims. Same numbers as tf.matMul on every backend; only the kernel layouts differ.
  */
+/**
+ * On native TensorFlow, tf.matMul always runs TensorFlow's BatchMatMulV2, whose oneDNN path is slow for plain 2-D
+ * products: measured on the 2-core dev VM (best of 5), [1, 256]·[256, 768] (a decoding step) 0.131 ms against 0.032
+ * ms with TensorFlow's 2-D MatMul op, the tied LM head [1, 256]·[16384, 256]ᵀ 1.54 against 0.91 ms, and GPT-2's MLP
+ * [1024, 768]·[768, 3072] 74.6 ms against 34.0 ms (bench/README.md). So 2-D products are this kernel, which runs
+ * MatMul with its transpose attributes, and its gradient is made of the same kernel.
+ */
+const NATIVE_MATMUL_2D = 'ClassItMatMul2D';
+
+interface NativeBackend {
+  binding: { TF_ATTR_BOOL: number; TF_ATTR_TYPE: number; TF_FLOAT: number };
+  executeSingleOutput(name: string, attrs: unknown[], inputs: tf.TensorInfo[]): tf.TensorInfo;
+}
+
+tf.registerKernel({
+  kernelName: NATIVE_MATMUL_2D,
+  backendName: 'tensorflow',
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new Error(`matMul: float32 operands expected, got ${a.dtype} and ${b.dtype}`);
+    const native = backend as unknown as NativeBackend;
+    return native.executeSingleOutput('MatMul', [
+      { name: 'T', type: native.binding.TF_ATTR_TYPE, value: native.binding.TF_FLOAT },
+      { name: 'transpose_a', type: native.binding.TF_ATTR_BOOL, value: transposeA },
+      { name: 'transpose_b', type: native.binding.TF_ATTR_BOOL, value: transposeB },
+    ], [a, b]);
+  },
+});
+
+tf.registerGradient({
+  kernelName: NATIVE_MATMUL_2D,
+  inputsToSave: ['a', 'b'],
+  gradFunc: (dy, saved, attrs) => {
+    const [a, b] = saved as [tf.Tensor2D, tf.Tensor2D];
+    const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
+    const mm = (x: tf.Tensor, y: tf.Tensor, tx: boolean, ty: boolean) =>
+      tf.engine().runKernel(NATIVE_MATMUL_2D, { a: x, b: y }, { transposeA: tx, transposeB: ty }) as tf.Tensor;
+    const g = dy as tf.Tensor2D;
+    // y = op(a)·op(b), as tf.matMul's own gradient
+    if (!transposeA && !transposeB) return { a: () => mm(g, b, false, true), b: () => mm(a, g, true, false) };
+    if (!transposeA && transposeB) return { a: () => mm(g, b, false, false), b: () => mm(g, a, true, false) };
+    if (transposeA && !transposeB) return { a: () => mm(b, g, false, true), b: () => mm(a, g, false, false) };
+    return { a: () => mm(b, g, true, true), b: () => mm(g, a, true, true) };
+  },
+});
+
 export function matMul<T extends tf.Tensor>(a: T, b: tf.Tensor, transposeA = false, transposeB = false): T {
   if (!useNNOnlyMatMul()) {
-    // Native TensorFlow (oneDNN): a plain 2-D a·b runs as a·(bᵀ)ᵀ, b transposed first (a copy of the weight, small
-    // next to the product). With both operands running along the shared axis the product and its gradients take
-    // the layouts oneDNN is fastest at: x·W at [1024, 768]·[768, 3072] (GPT-2's MLP) took 54 ms against 121 ms
-    // plain, and the other training shapes are no slower (bench/README.md). Same numbers up to float rounding.
-    if (a.rank === 2 && !transposeA && !transposeB) return tf.matMul(a as tf.Tensor, swapLastTwo(b), false, true) as unknown as T;
+    // Native TensorFlow: a 2-D product is TensorFlow's own MatMul op (see `NATIVE_MATMUL_2D`), batched ones tf.matMul.
+    if (a.rank === 2 && b.rank === 2) return tf.engine().runKernel(NATIVE_MATMUL_2D, { a, b }, { transposeA, transposeB }) as unknown as T;
     return tf.matMul(a as tf.Tensor, b, transposeA, transposeB) as unknown as T;
   }
   if (a.rank !== b.rank) {
