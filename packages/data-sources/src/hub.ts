@@ -316,8 +316,21 @@ export async function hubModelDir(uri: string, options: HubOptions): Promise<str
   const files = await listHubModelFiles(ref, options);
   const resolveUrl = (p: string) => `${hubEndpoint(options)}/${ref.repo}/resolve/${encodeURIComponent(ref.revision)}/${encodePath(p)}`;
   await syncHubFiles(dir, files, resolveUrl, `Hub listing of ${uri}`, options);
+  await removeUnlisted(dir, files, options.log);
   await writeJsonAtomic(manifest, { uri, revision: ref.revision, files });
   return dir;
+}
+
+/** Remove checkpoint files a revision no longer lists (a branch that moved from one weights file to shards, say),
+ *  so the cached folder holds exactly the listed checkpoint. */
+async function removeUnlisted(dir: string, files: HubFileEntry[], log?: (line: string) => void): Promise<void> {
+  const listed = new Set(files.map((f) => f.path));
+  for (const name of await fs.readdir(dir)) {
+    if (!isModelFolderFile(name) || listed.has(name)) continue;
+    log?.(`removing ${path.join(dir, name)}: no longer in the model's listing`);
+    await fs.rm(path.join(dir, name), { force: true });
+    await fs.rm(metaPath(path.join(dir, name)), { force: true });
+  }
 }
 
 /**

@@ -6,7 +6,7 @@
  * transfer resumes with Range. (The CLI end to end, on a LLaMA folder made by transformers: tools/test/hub-model.test.ts.)
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -134,6 +134,11 @@ describe('Hub model download cache', () => {
       if (before === undefined) delete process.env.HF_HUB_OFFLINE; else process.env.HF_HUB_OFFLINE = before;
     }
     expect(log).toEqual([]);
+    // a weights file the listing no longer names (the branch moved to shards, say) leaves the cached folder
+    writeFileSync(path.join(dir, 'model-00001-of-00002.safetensors'), 'stale');
+    writeFileSync(path.join(dir, 'notes.txt'), 'not a checkpoint file: kept');
+    await hubModelDir('hf://org/tiny', { cacheDir, endpoint });
+    expect(readdirSync(dir).filter((f) => !f.endsWith('.meta.json')).sort()).toEqual(['config.json', 'model.safetensors', 'notes.txt', 'tokenizer.json']);
   });
 
   it('offline mode without the model in the cache says so, without the network', async () => {
