@@ -11,6 +11,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { python, pythonHas } from './helpers/python';
 import type { ChatMessage, ModelArchitecture, TextGenerator, TrainableModel } from '@class-it/core';
 import { DEFAULT_CHAT_TEMPLATE, builtinTemplate, chatPromptIds, generationTemplate } from '@class-it/instruct';
 import { initEngine } from '@class-it/runtime-tfjs';
@@ -19,15 +20,9 @@ import { LlamaArchitecture } from '@class-it/model-llama';
 
 const workspace = path.resolve(__dirname, '..', '..');
 const cli = path.join(workspace, 'packages/cli/dist/main.js');
-const python = path.join(workspace, '.venv/bin/python');
 const script = path.join(__dirname, 'py/hf_generate.py');
 
-function pythonReady(): boolean {
-  if (!existsSync(python)) return false;
-  const probe = 'import importlib.util as u, sys; sys.exit(0 if all(u.find_spec(m) for m in ("torch", "transformers", "tokenizers")) else 1)';
-  return spawnSync(python, ['-c', probe], { timeout: 60_000 }).status === 0;
-}
-const ready = pythonReady();
+const ready = pythonHas(['torch', 'transformers', 'tokenizers']);
 if (!ready) console.warn(`SKIPPED: generation parity with transformers: no ${python} with torch + transformers (bash tools/scripts/setup-python.sh)`);
 
 const MAX_NEW_TOKENS = 24;

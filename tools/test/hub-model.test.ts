@@ -8,26 +8,20 @@
  * evaluates the model as an evaluate-only row (one cell) and validates its `checkpoint:` before any compute.
  * Needs `<repo>/.venv` with torch and transformers; skipped loudly without it.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, promises as fs, readFileSync, readdirSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { python, pythonHas } from './helpers/python';
+import { listenLocally, sendFileAsHub } from '@class-it/data-sources/testing';
 
 const workspace = path.resolve(__dirname, '..', '..');
 const cli = path.join(workspace, 'packages/cli/dist/main.js');
-const python = path.join(workspace, '.venv/bin/python');
 const script = path.join(__dirname, 'py/hf_generate.py');
 
-function pythonReady(): boolean {
-  if (!existsSync(python)) return false;
-  const probe = 'import importlib.util as u, sys; sys.exit(0 if all(u.find_spec(m) for m in ("torch", "transformers", "tokenizers")) else 1)';
-  return spawnSync(python, ['-c', probe], { timeout: 60_000 }).status === 0;
-}
-const ready = pythonReady();
+const ready = pythonHas(['torch', 'transformers', 'tokenizers']);
 if (!ready) console.warn(`SKIPPED: Hub models end to end: no ${python} with torch + transformers (bash tools/scripts/setup-python.sh)`);
 
 const PROMPTS = ['The cat sat on the', 'Who should Derek hug after'];
@@ -54,7 +48,7 @@ function cliRun(args: string[], cwd: string, env: Record<string, string> = {}): 
 describe.skipIf(!ready)('models from the Hub (hf://) on the CLI', () => {
   let work: string;
   let endpoint: string;
-  let server: http.Server;
+  let closeServer: (() => Promise<void>) | undefined;
   let reference: number[][];
   const repos: Record<string, Repo> = {};
   const requests: Array<{ url: string; range?: string }> = [];
@@ -93,7 +87,7 @@ describe.skipIf(!ready)('models from the Hub (hf://) on the CLI', () => {
     repos['org/corrupt-llama'] = { files: { ...files, [shards[0]!]: { body: broken, lfs: true, claimedSha: sha(files[shards[0]!]!.body) } } };
     repos['org/hostile-llama'] = { files, extra: [{ type: 'file', path: '../../../outside.json', oid: 'x', size: 2 }] };
 
-    server = http.createServer((req, res) => {
+    ({ endpoint, close: closeServer } = await listenLocally((req, res) => {
       const url = new URL(req.url!, 'http://x');
       requests.push({ url: url.pathname, range: req.headers.range });
       const tree = /^\/api\/models\/([^/]+\/[^/]+)\/tree\/main$/.exec(url.pathname);
@@ -112,27 +106,14 @@ describe.skipIf(!ready)('models from the Hub (hf://) on the CLI', () => {
       const resolve = /^\/([^/]+\/[^/]+)\/resolve\/main\/(.+)$/.exec(url.pathname);
       const file = resolve ? repos[resolve[1]!]?.files[decodeURIComponent(resolve[2]!)] : undefined;
       if (!file) { res.writeHead(404).end('{"error":"not found"}'); return; }
-      const etag = `"${sha(file.body)}"`;
-      const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-      const start = m && req.headers['if-range'] === etag ? Number(m[1]) : 0;
-      const body = file.body.subarray(start);
-      res.writeHead(start > 0 ? 206 : 200, {
-        'content-length': body.length, etag, 'accept-ranges': 'bytes',
-        ...(start > 0 ? { 'content-range': `bytes ${start}-${file.body.length - 1}/${file.body.length}` } : {}),
-      });
-      if (cutNextShard && file.lfs) {
-        cutNextShard = false;
-        res.write(body.subarray(0, body.length >> 1), () => res.socket!.end()); // FIN mid-body: a cut connection
-        return;
-      }
-      res.end(body);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const cut = cutNextShard && file.lfs;
+      if (cut) cutNextShard = false;
+      sendFileAsHub(req, res, file.body, { cut });
+    }));
   }, 600_000);
 
   afterAll(async () => {
-    if (server) await new Promise<void>((r) => server.close(() => r()));
+    await closeServer?.();
     if (work) await fs.rm(work, { recursive: true, force: true });
   });
 

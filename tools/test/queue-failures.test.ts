@@ -9,9 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findRedisServer, RedisServer, warnRedisMissing } from './helpers/redis';
-import { cli, evalData, subsetJsonl, waitFor, Workers, workspace } from './helpers/queue-grid';
+import { describe, expect, it } from 'vitest';
+import { findRedisServer, warnRedisMissing } from './helpers/redis';
+import { cli, evalData, subsetJsonl, waitFor, queueTestBed, workspace } from './helpers/queue-grid';
 
 const redisBinary = findRedisServer();
 if (!redisBinary) warnRedisMissing('tools/test/queue-failures.test.ts (failures, routing and locks on the job queue)');
@@ -23,23 +23,11 @@ interface StatusJson {
 }
 
 describe('class-it worker: failures, GPU routing and busy units', () => {
-  let redis: RedisServer | undefined;
-  let dir: string;
-  const workers = new Workers();
-
-  beforeAll(async () => {
-    if (!redisBinary) return;
-    redis = await RedisServer.start(redisBinary);
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'class-it-queue-failures-'));
-  });
-
-  afterAll(async () => {
-    workers.killAll();
-    await redis?.stop();
-    if (dir) await fs.rm(dir, { recursive: true, force: true });
-  });
+  const bed = queueTestBed(redisBinary, 'class-it-queue-failures-');
+  const workers = bed.workers;
 
   itWithRedis('reports a failing evaluation after its attempts, routes GPU jobs, waits for busy units, takes over dead ones', async () => {
+    const { redis, dir } = bed;
     expect(existsSync(cli), 'build the workspace first (npm run build)').toBe(true);
     const data = path.join(dir, 'eval-data');
     await subsetJsonl(path.join(evalData, 'blimp_supplement/supplement_fast'), path.join(data, 'supplement'), 6);

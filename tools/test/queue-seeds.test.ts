@@ -5,34 +5,21 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findRedisServer, RedisServer, warnRedisMissing } from './helpers/redis';
-import { cli, waitFor, Workers, workspace } from './helpers/queue-grid';
+import { describe, expect, it } from 'vitest';
+import { findRedisServer, warnRedisMissing } from './helpers/redis';
+import { cli, waitFor, queueTestBed, workspace } from './helpers/queue-grid';
 
 const redisBinary = findRedisServer();
 if (!redisBinary) warnRedisMissing('tools/test/queue-seeds.test.ts (one pretraining job per seed)');
 const itWithRedis = redisBinary ? it : it.skip;
 
 describe('class-it worker: one pretraining per seed', () => {
-  let redis: RedisServer | undefined;
-  let dir: string;
-  const workers = new Workers();
-
-  beforeAll(async () => {
-    if (!redisBinary) return;
-    redis = await RedisServer.start(redisBinary);
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'class-it-queue-seeds-'));
-  });
-
-  afterAll(async () => {
-    workers.killAll();
-    await redis?.stop();
-    if (dir) await fs.rm(dir, { recursive: true, force: true });
-  });
+  const bed = queueTestBed(redisBinary, 'class-it-queue-seeds-');
+  const workers = bed.workers;
 
   itWithRedis('runs a pretraining job per seed, each locking its own directory, and tunes each cell from its seed\'s model', async () => {
+    const { redis, dir } = bed;
     expect(existsSync(cli), 'build the workspace first (npm run build)').toBe(true);
     const pairs = path.join(dir, 'eval-data', 'pairs');
     await fs.mkdir(pairs, { recursive: true });

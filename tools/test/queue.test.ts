@@ -11,9 +11,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findRedisServer, RedisServer, warnRedisMissing } from './helpers/redis';
-import { cli, evalData, subsetJsonl, waitFor, Workers, workspace } from './helpers/queue-grid';
+import { describe, expect, it } from 'vitest';
+import { findRedisServer, warnRedisMissing } from './helpers/redis';
+import { cli, evalData, subsetJsonl, waitFor, queueTestBed, workspace } from './helpers/queue-grid';
 
 const redisBinary = findRedisServer();
 if (!redisBinary) warnRedisMissing('tools/test/queue.test.ts (the grid on a job queue)');
@@ -73,23 +73,11 @@ async function resultsOf(runDir: string): Promise<Record<string, Record<string, 
 interface LockEvent { time: string; event: 'lock' | 'unlock'; unit: string; worker: string; pid: number; job: string; takeover?: string }
 
 describe('class-it worker: the grid on a Redis job queue', () => {
-  let redis: RedisServer | undefined;
-  let dir: string;
-  const workers = new Workers();
-
-  beforeAll(async () => {
-    if (!redisBinary) return;
-    redis = await RedisServer.start(redisBinary);
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'class-it-queue-'));
-  });
-
-  afterAll(async () => {
-    workers.killAll();
-    await redis?.stop();
-    if (dir) await fs.rm(dir, { recursive: true, force: true });
-  });
+  const bed = queueTestBed(redisBinary, 'class-it-queue-');
+  const workers = bed.workers;
 
   itWithRedis('runs every job on three workers, survives a SIGKILL mid-training, and matches a single-process run', async () => {
+    const { redis, dir } = bed;
     expect(existsSync(cli), 'build the workspace first (npm run build)').toBe(true);
     const data = path.join(dir, 'eval-data');
     await subsetJsonl(path.join(evalData, 'blimp_supplement/supplement_fast'), path.join(data, 'supplement'), 12);

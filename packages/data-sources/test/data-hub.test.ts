@@ -5,14 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RowDataset, classItRowToExample, downloadFile, hubDatasetFiles, cachedUrlFile, parseHubUri, belongsToSplit } from '../src/index.js';
 import { DataError } from '@class-it/core';
+import { listenLocally, sendFileAsHub } from '../src/testing/index.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const parquet = readFileSync(path.join(repoRoot, 'data/demo/conversational.parquet'));
@@ -27,11 +26,11 @@ const files: Record<string, Served> = {
 };
 const log: Array<{ url: string; range?: string }> = [];
 let interruptNext = false;
-let server: http.Server;
 let endpoint = '';
+let closeServer: () => Promise<void>;
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
+  ({ endpoint, close: closeServer } = await listenLocally((req, res) => {
     const url = new URL(req.url!, 'http://x');
     log.push({ url: url.pathname, range: req.headers.range });
     const tree = /^\/api\/datasets\/org\/demo\/tree\/main\/([^/]+)$/.exec(url.pathname);
@@ -50,25 +49,12 @@ beforeAll(async () => {
     const resolve = /^\/datasets\/org\/demo\/resolve\/main\/(.+)$/.exec(url.pathname);
     const file = resolve ? files[decodeURIComponent(resolve[1]!)] : url.pathname === '/plain/file.parquet' ? files['switchboard/train-00000-of-00001.parquet'] : undefined;
     if (!file) { res.writeHead(404).end(); return; }
-    const etag = `"${sha(file.body)}"`;
-    const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-    const start = m && req.headers['if-range'] === etag ? Number(m[1]) : 0;
-    const body = file.body.subarray(start);
-    res.writeHead(start > 0 ? 206 : 200, {
-      'content-length': body.length, etag, 'accept-ranges': 'bytes',
-      ...(start > 0 ? { 'content-range': `bytes ${start}-${file.body.length - 1}/${file.body.length}` } : {}),
-    });
-    if (interruptNext) {
-      interruptNext = false;
-      res.write(body.subarray(0, body.length >> 1), () => res.socket!.end()); // FIN mid-body: a cut connection
-      return;
-    }
-    res.end(body);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const cut = interruptNext;
+    interruptNext = false;
+    sendFileAsHub(req, res, file.body, { cut });
+  }));
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => closeServer());
 beforeEach(() => { log.length = 0; interruptNext = false; });
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'hub-'));

@@ -7,13 +7,12 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DataError } from '@class-it/core';
 import { SourceUnavailableError, hubModelDir, isModelFolderFile, parseHubModelUri } from '../src/index.js';
+import { listenLocally, sendFileAsHub } from '../src/testing/index.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const gitOid = (b: Buffer) => createHash('sha1').update(`blob ${b.length}\0`).update(b).digest('hex');
@@ -47,11 +46,11 @@ const repos: Record<string, { files: Record<string, Served>; extra?: Array<Recor
 };
 const log: Array<{ url: string; range?: string }> = [];
 let interruptNext = false;
-let server: http.Server;
 let endpoint = '';
+let closeServer: () => Promise<void>;
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
+  ({ endpoint, close: closeServer } = await listenLocally((req, res) => {
     const url = new URL(req.url!, 'http://x');
     log.push({ url: url.pathname, range: req.headers.range });
     const tree = /^\/api\/models\/([^/]+\/[^/]+)\/tree\/main$/.exec(url.pathname);
@@ -71,25 +70,12 @@ beforeAll(async () => {
     const resolve = /^\/([^/]+\/[^/]+)\/resolve\/main\/(.+)$/.exec(url.pathname);
     const file = resolve ? repos[resolve[1]!]?.files[decodeURIComponent(resolve[2]!)] : undefined;
     if (!file) { res.writeHead(404).end(); return; }
-    const etag = `"${sha(file.body)}"`;
-    const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-    const start = m && req.headers['if-range'] === etag ? Number(m[1]) : 0;
-    const body = file.body.subarray(start);
-    res.writeHead(start > 0 ? 206 : 200, {
-      'content-length': body.length, etag, 'accept-ranges': 'bytes',
-      ...(start > 0 ? { 'content-range': `bytes ${start}-${file.body.length - 1}/${file.body.length}` } : {}),
-    });
-    if (interruptNext && file.lfsSha) {
-      interruptNext = false;
-      res.write(body.subarray(0, body.length >> 1), () => res.socket!.end()); // FIN mid-body: a cut connection
-      return;
-    }
-    res.end(body);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const cut = interruptNext && file.lfsSha !== undefined;
+    if (cut) interruptNext = false;
+    sendFileAsHub(req, res, file.body, { cut });
+  }));
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => closeServer());
 beforeEach(() => { log.length = 0; interruptNext = false; });
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'hub-model-'));

@@ -46,6 +46,19 @@ const LAYOUTS: Array<[boolean, boolean, number[], number[]]> = [
   [true, true, [3, 2, 30, 4], [3, 2, 5, 30]],
 ];
 
+/** The wrapper's values and gradients on `backend` equal tf.matMul's on the CPU backend, for every layout. */
+async function expectMatMulAsCpu(backend: string): Promise<void> {
+  for (const [tA, tB, sa, sb] of LAYOUTS) {
+    await tf.setBackend('cpu');
+    const ref = matMulWithGrads(sa, sb, tA, tB, false);
+    await tf.setBackend(backend);
+    const got = matMulWithGrads(sa, sb, tA, tB, true);
+    expect(maxAbsDiff(got.y, ref.y)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(got.da, ref.da)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(got.db, ref.db)).toBeLessThan(1e-5);
+  }
+}
+
 describe('engine', () => {
   afterAll(async () => {
     await tf.setBackend('cpu');
@@ -80,15 +93,7 @@ describe('engine', () => {
   });
 
   it('matMul wrapper gives tf.matMul values and gradients on wasm, for every layout', async () => {
-    for (const [tA, tB, sa, sb] of LAYOUTS) {
-      await tf.setBackend('cpu');
-      const ref = matMulWithGrads(sa, sb, tA, tB, false);
-      await tf.setBackend('wasm');
-      const got = matMulWithGrads(sa, sb, tA, tB, true);
-      expect(maxAbsDiff(got.y, ref.y)).toBeLessThan(1e-5);
-      expect(maxAbsDiff(got.da, ref.da)).toBeLessThan(1e-5);
-      expect(maxAbsDiff(got.db, ref.db)).toBeLessThan(1e-5);
-    }
+    await expectMatMulAsCpu('wasm');
   });
 
   it('matMul gives tf.matMul values and gradients on native TensorFlow (its 2-D MatMul kernel), for every layout', async () => {
@@ -97,15 +102,7 @@ describe('engine', () => {
       return;
     }
     const before = tf.memory().numTensors;
-    for (const [tA, tB, sa, sb] of LAYOUTS) {
-      await tf.setBackend('cpu');
-      const ref = matMulWithGrads(sa, sb, tA, tB, false);
-      await tf.setBackend('tensorflow');
-      const got = matMulWithGrads(sa, sb, tA, tB, true);
-      expect(maxAbsDiff(got.y, ref.y)).toBeLessThan(1e-5);
-      expect(maxAbsDiff(got.da, ref.da)).toBeLessThan(1e-5);
-      expect(maxAbsDiff(got.db, ref.db)).toBeLessThan(1e-5);
-    }
+    await expectMatMulAsCpu('tensorflow');
     expect(tf.memory().numTensors).toBe(before);
   });
 

@@ -4,7 +4,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { RedisServer } from './redis';
 
 export const workspace = path.resolve(__dirname, '..', '..', '..');
 export const cli = path.join(workspace, 'packages/cli/dist/main.js');
@@ -48,4 +51,28 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs:
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}\n${context()}`);
+}
+
+/** What a queue test's `describe` block runs on: a Redis server and a temporary directory, made before its tests
+ *  (nothing when `redisBinary` is missing: the tests are skipped), and the workers it starts; all gone after them. */
+export interface QueueTestBed {
+  redis?: RedisServer;
+  dir: string;
+  readonly workers: Workers;
+}
+
+/** Register the set-up and tear-down of a `QueueTestBed` in the enclosing `describe`; read its fields inside tests. */
+export function queueTestBed(redisBinary: string | undefined, dirPrefix: string): QueueTestBed {
+  const bed: QueueTestBed = { dir: '', workers: new Workers() };
+  beforeAll(async () => {
+    if (!redisBinary) return;
+    bed.redis = await RedisServer.start(redisBinary);
+    bed.dir = await fs.mkdtemp(path.join(os.tmpdir(), dirPrefix));
+  });
+  afterAll(async () => {
+    bed.workers.killAll();
+    await bed.redis?.stop();
+    if (bed.dir) await fs.rm(bed.dir, { recursive: true, force: true });
+  });
+  return bed;
 }
