@@ -2,7 +2,7 @@
 // Where a training step's milliseconds go, on one tfjs backend: wall time of each part of the step (forward +
 // backward, clipping, AdamW, the loss read), and tf.profile's kernel times summed by kernel (with the shapes of the
 // costliest calls). Same step as the bench worker (tfjs-worker.mjs).
-//   node bench/model-gpt/profile.mjs [--preset gpt2-100m] [--backend tensorflow] [--steps 2] [--top 25]
+//   node bench/model-gpt/profile.mjs [--preset gpt2-100m] [--backend tensorflow] [--steps 2] [--top 25] [--signatures 3]
 import * as tf from '@tensorflow/tfjs-core';
 import * as rt from '@class-it/runtime-tfjs';
 import os from 'node:os';
@@ -13,6 +13,7 @@ const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0
 const preset = opt('preset', 'gpt2-100m');
 const steps = Number(opt('steps', '2'));
 const top = Number(opt('top', '25'));
+const signatures = Number(opt('signatures', '3'));
 const backend = await rt.initEngine(opt('backend', 'tensorflow'));
 tf.env().set('CHECK_COMPUTATION_FOR_ERRORS', false); // the profiler would otherwise read every output back
 
@@ -69,7 +70,7 @@ const report = {
   partsMsPerStep: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, perStep(v.reduce((a, b) => a + b, 0))])),
   kernels: [...kernels.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, top).map(([name, e]) => ({
     name, msPerStep: perStep(e.ms), share: +(e.ms / kernelMs).toFixed(3), callsPerStep: e.calls / steps,
-    costliest: [...e.bySignature.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([sig, ms]) => `${perStep(ms)} ms: ${sig}`),
+    costliest: [...e.bySignature.entries()].sort((a, b) => b[1] - a[1]).slice(0, signatures).map(([sig, ms]) => `${perStep(ms)} ms: ${sig}`),
   })),
 };
 console.log(JSON.stringify(report, null, 2));

@@ -59,6 +59,15 @@ async function expectMatMulAsCpu(backend: string): Promise<void> {
   }
 }
 
+/** Switch to native TensorFlow; false when @tensorflow/tfjs-node is not installed. */
+async function nativeEngine(): Promise<boolean> {
+  try {
+    return (await initEngine('tensorflow')) === 'tensorflow';
+  } catch {
+    return false;
+  }
+}
+
 describe('engine', () => {
   afterAll(async () => {
     await tf.setBackend('cpu');
@@ -139,6 +148,78 @@ describe('engine', () => {
     const ln = tf.tidy(() => layerNorm(tf.tensor2d([[1, 2, 3, 4]]), tf.ones([4]) as tf.Tensor1D, tf.zeros([4]) as tf.Tensor1D, 1e-5).arraySync() as number[][]);
     const sd = Math.sqrt(1.25 + 1e-5);
     expect(ln[0][0]).toBeCloseTo(-1.5 / sd, 5);
+  });
+
+  /** gelu and layerNorm (hand-written gradients) against the plain formulas under tfjs's automatic gradient. */
+  function expectNormAndGeluAsFormula(): void {
+    const x = tf.tensor(values(6 * 5 * 16, 4).map((v) => v * 6), [6, 5, 16]);
+    const w = tf.tensor1d(values(16, 5).map((v) => 1 + v));
+    const b = tf.tensor1d(values(16, 6));
+    const up = tf.tensor(values(6 * 5 * 16, 7), [6, 5, 16]);
+    const plainGelu = (t: tf.Tensor) => tf.mul(tf.mul(t, 0.5), tf.add(tf.tanh(tf.mul(tf.add(t, tf.mul(tf.mul(tf.mul(t, t), t), 0.044715)), Math.sqrt(2 / Math.PI))), 1));
+    const plainNorm = (t: tf.Tensor, gain: tf.Tensor, shift: tf.Tensor) => {
+      const mean = tf.mean(t, -1, true);
+      const centred = tf.sub(t, mean);
+      const variance = tf.mean(tf.mul(centred, centred), -1, true);
+      return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, 1e-5))), gain), shift);
+    };
+    const read = (ts: tf.Tensor[]) => ts.map((t) => t.dataSync().slice());
+    const [geluGot, geluWant, normGot, normWant] = tf.tidy(() => [
+      read([gelu(x), ...tf.grads((t: tf.Tensor) => tf.sum(tf.mul(gelu(t), up)))([x])]),
+      read([plainGelu(x), ...tf.grads((t: tf.Tensor) => tf.sum(tf.mul(plainGelu(t), up)))([x])]),
+      read([layerNorm(x, w as tf.Tensor1D, b as tf.Tensor1D, 1e-5),
+        ...tf.grads((t: tf.Tensor, g: tf.Tensor, s: tf.Tensor) => tf.sum(tf.mul(layerNorm(t, g as tf.Tensor1D, s as tf.Tensor1D, 1e-5), up)))([x, w, b])]),
+      read([plainNorm(x, w, b), ...tf.grads((t: tf.Tensor, g: tf.Tensor, s: tf.Tensor) => tf.sum(tf.mul(plainNorm(t, g, s), up)))([x, w, b])]),
+    ]);
+    // Forward values: the same ops in the same order, so the same float32 numbers; gradients agree to rounding.
+    expect(Array.from(geluGot[0])).toEqual(Array.from(geluWant[0]));
+    expect(Array.from(normGot[0])).toEqual(Array.from(normWant[0]));
+    expect(maxAbsDiff(geluGot[1], geluWant[1])).toBeLessThan(1e-5);
+    for (let i = 1; i < 4; i++) expect(maxAbsDiff(normGot[i], normWant[i])).toBeLessThan(1e-4);
+    expect(Math.max(...normGot[1].map(Math.abs))).toBeGreaterThan(0.1); // a gradient worth comparing
+    tf.dispose([x, w, b, up]);
+  }
+
+  it('gelu and layerNorm: the formulas\' values, and their automatic gradients, on wasm and cpu', async () => {
+    for (const backend of ['wasm', 'cpu']) {
+      await tf.setBackend(backend);
+      const before = tf.memory().numTensors;
+      expectNormAndGeluAsFormula();
+      expect(tf.memory().numTensors).toBe(before);
+    }
+  });
+
+  it('gelu and layerNorm: the formulas\' values and gradients on native TensorFlow', async () => {
+    if (!(await nativeEngine())) {
+      console.warn('SKIPPED: gelu/layerNorm gradients on native TensorFlow: @tensorflow/tfjs-node is not installed (npm run setup:native)');
+      return;
+    }
+    const before = tf.memory().numTensors;
+    expectNormAndGeluAsFormula();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('dropout on native TensorFlow: reproducible from its seed, about rate dropped, kept ones scaled, gradient = mask', async () => {
+    if (!(await nativeEngine())) {
+      console.warn('SKIPPED: dropout on native TensorFlow: @tensorflow/tfjs-node is not installed (npm run setup:native)');
+      return;
+    }
+    const before = tf.memory().numTensors;
+    const run = (seed: number) => tf.tidy(() => dropout(tf.ones([100, 1000]), 0.1, seed, true).dataSync().slice());
+    const a = run(7);
+    expect(Buffer.from(a.buffer).equals(Buffer.from(run(7).buffer))).toBe(true);
+    expect(Array.from(a.slice(0, 1000))).not.toEqual(Array.from(run(8).slice(0, 1000)));
+    expect(Array.from(run(2 ** 32 - 1).slice(0, 1000))).not.toEqual(Array.from(run(2 ** 31 - 1).slice(0, 1000)));
+    const dropped = a.filter((v) => v === 0).length / a.length;
+    expect(dropped).toBeGreaterThan(0.095);
+    expect(dropped).toBeLessThan(0.105);
+    expect(new Set(a.filter((v) => v !== 0))).toEqual(new Set([Math.fround(1 / 0.9)]));
+    const x = tf.tensor(values(2000, 3), [20, 100]);
+    const [y, dx] = tf.tidy(() => [dropout(x, 0.3, 11, true).dataSync().slice(), tf.grad((t: tf.Tensor) => tf.sum(dropout(t, 0.3, 11, true)))(x).dataSync().slice()]);
+    const xs = x.dataSync();
+    for (let i = 0; i < xs.length; i++) expect(y[i]).toBe(Math.fround(xs[i] * dx[i]));
+    x.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('dropout is reproducible from its seed and off outside training', async () => {

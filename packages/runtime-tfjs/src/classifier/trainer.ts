@@ -307,8 +307,9 @@ class FineTuneSession {
     const out: NamedTensors = new Map();
     for (const [key, v] of this.params) out.set(`param/${key}`, { shape: [...v.shape], data: v.dataSync() as Float32Array });
     if (withMoments) {
-      for (const [key, m] of this.optimizer!.m) out.set(`adam_m/${key}`, { shape: [...m.shape], data: m.dataSync() as Float32Array });
-      for (const [key, v] of this.optimizer!.v) out.set(`adam_v/${key}`, { shape: [...v.shape], data: v.dataSync() as Float32Array });
+      const moments = this.optimizer!.exportMoments();
+      for (const [key, { shape, m }] of moments) out.set(`adam_m/${key}`, { shape, data: m });
+      for (const [key, { shape, v }] of moments) out.set(`adam_v/${key}`, { shape, data: v });
     }
     return out;
   }

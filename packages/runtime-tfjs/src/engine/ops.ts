@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import './backend.js';
 import { dropoutMask } from './dropout-mask.js';
+import { isNativeEngine, nativeAttr, nativeBackend, nativeStatelessUniform } from './native.js';
 
 /** Swap the last two axes. */
 export function swapLastTwo<T extends tf.Tensor>(x: T): T {
@@ -24,7 +25,7 @@ export function swapLastTwo<T extends tf.Tensor>(x: T): T {
 
 /** True when the current backend needs NN-only matMuls (everything but native TensorFlow). */
 function useNNOnlyMatMul(): boolean {
-  return tf.getBackend() !== 'tensorflow';
+  return !isNativeEngine();
 }
 
 /**
@@ -59,23 +60,16 @@ function nnProduct(x: tf.Tensor, tx: boolean, y: tf.Tensor, ty: boolean): tf.Ten
  */
 const NATIVE_MATMUL_2D = 'ClassItMatMul2D';
 
-interface NativeBackend {
-  binding: { TF_ATTR_BOOL: number; TF_ATTR_TYPE: number; TF_FLOAT: number };
-  executeSingleOutput(name: string, attrs: unknown[], inputs: tf.TensorInfo[]): tf.TensorInfo;
-}
-
 tf.registerKernel({
   kernelName: NATIVE_MATMUL_2D,
   backendName: 'tensorflow',
-  kernelFunc: ({ inputs, backend, attrs }) => {
+  kernelFunc: ({ inputs, attrs }) => {
     const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
     if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new Error(`matMul: float32 operands expected, got ${a.dtype} and ${b.dtype}`);
-    const native = backend as unknown as NativeBackend;
+    const native = nativeBackend();
     return native.executeSingleOutput('MatMul', [
-      { name: 'T', type: native.binding.TF_ATTR_TYPE, value: native.binding.TF_FLOAT },
-      { name: 'transpose_a', type: native.binding.TF_ATTR_BOOL, value: transposeA },
-      { name: 'transpose_b', type: native.binding.TF_ATTR_BOOL, value: transposeB },
+      nativeAttr.float32(native, 'T'), nativeAttr.bool(native, 'transpose_a', transposeA), nativeAttr.bool(native, 'transpose_b', transposeB),
     ], [a, b]);
   },
 });
@@ -145,22 +139,45 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const GELU_CUBIC = 0.044715;
 
-/** GPT-2 `gelu_new`: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+/**
+ * GPT-2 `gelu_new`: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), with a hand-written gradient
+ *   d/dx = 0.5 s (1 + x (2 - s) sqrt(2/pi) (1 + 3 * 0.044715 x^2)),  s = 1 + tanh(...)  (so 1 - tanh^2 = s (2 - s)):
+ * ten element-wise kernels on [N, 4d] instead of the ~17 tfjs's automatic gradient of the forward ops runs.
+ */
 export function gelu<T extends tf.Tensor>(x: T): T {
-  return tf.tidy(() => {
-    // Each temporary goes as soon as the next op has read it: without a backward pass (scoring) at most three
-    // [N, 4d] buffers are alive instead of nine; a backward pass keeps what it needs on its own.
-    const square = tf.mul(x, x);
-    const cube = consume(tf.mul(square, x), square);
-    const scaled = consume(tf.mul(cube, 0.044715), cube);
-    const sum = consume(tf.add(x, scaled), scaled);
-    const inner = consume(tf.mul(sum, SQRT_2_OVER_PI), sum);
-    const tanh = consume(tf.tanh(inner), inner);
-    const onePlus = consume(tf.add(tanh, 1), tanh);
-    const half = tf.mul(x, 0.5);
-    return consume(tf.mul(half, onePlus), half, onePlus) as T;
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const { value, onePlus } = geluForward(input);
+    save([input, onePlus]);
+    onePlus.dispose(); // the tape keeps its own clone when there is a backward pass
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor => tf.tidy(() => {
+      const [sx, s] = saved as [tf.Tensor, tf.Tensor];
+      const slope = tf.add(tf.mul(tf.square(sx), 3 * GELU_CUBIC * SQRT_2_OVER_PI), SQRT_2_OVER_PI); // u'(x)
+      const tanhSlope = tf.mul(tf.sub(2, s), slope); // (1 - tanh^2) u'(x) / s
+      const inner = tf.add(tf.mul(sx, tanhSlope), 1);
+      return tf.mul(dy, tf.mul(tf.mul(s, 0.5), inner));
+    });
+    return { value, gradFunc };
   });
+  return op(x) as T;
+}
+
+/** The forward ops of `gelu` (kept in this order: the values are those of the formula above, op by op), and
+ *  s = 1 + tanh(...) for the gradient. */
+function geluForward(x: tf.Tensor): { value: tf.Tensor; onePlus: tf.Tensor } {
+  // Each temporary goes as soon as the next op has read it: without a backward pass (scoring) at most three
+  // [N, 4d] buffers are alive instead of nine.
+  const square = tf.mul(x, x);
+  const cube = consume(tf.mul(square, x), square);
+  const scaled = consume(tf.mul(cube, GELU_CUBIC), cube);
+  const sum = consume(tf.add(x, scaled), scaled);
+  const inner = consume(tf.mul(sum, SQRT_2_OVER_PI), sum);
+  const tanh = consume(tf.tanh(inner), inner);
+  const onePlus = consume(tf.add(tanh, 1), tanh);
+  const half = tf.mul(x, 0.5);
+  return { value: consume(tf.mul(half, onePlus), half), onePlus };
 }
 
 /** `result`, after disposing the temporaries it was computed from. */
@@ -169,25 +186,66 @@ function consume<T extends tf.Tensor>(result: T, ...used: tf.Tensor[]): T {
   return result;
 }
 
-/** Layer norm over the last axis (biased variance, as torch.nn.LayerNorm). */
+/**
+ * Layer norm over the last axis (biased variance, as torch.nn.LayerNorm), with a hand-written gradient: with
+ * x̂ = (x - mean) * r, r = 1 / sqrt(var + eps) and g = dy * weight,
+ *   dx = r (g - mean(g) - x̂ mean(g x̂)),  dweight = Σ dy x̂,  dbias = Σ dy  (sums over every axis but the last)
+ * (eleven kernels instead of the ~30 of tfjs's automatic gradient of the forward ops).
+ */
 export function layerNorm<T extends tf.Tensor>(x: T, weight: tf.Tensor1D, bias: tf.Tensor1D, epsilon: number): T {
-  return tf.tidy(() => {
-    const axis = x.rank - 1;
-    const mean = tf.mean(x, axis, true);
-    const centred = tf.sub(x, mean);
-    const variance = tf.mean(tf.mul(centred, centred), axis, true);
-    const normed = tf.mul(centred, tf.rsqrt(tf.add(variance, epsilon)));
-    return tf.add(tf.mul(normed, weight), bias) as T;
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [input, w, b, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+    const axis = input.rank - 1;
+    const [normed, rstd] = tf.tidy(() => {
+      const mean = tf.mean(input, axis, true);
+      const centred = tf.sub(input, mean);
+      const variance = tf.mean(tf.mul(centred, centred), axis, true);
+      const r = tf.rsqrt(tf.add(variance, epsilon));
+      return [tf.mul(centred, r), r];
+    });
+    const value = tf.add(tf.mul(normed, w), b);
+    save([normed, rstd, w]);
+    tf.dispose([normed, rstd]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => tf.tidy(() => {
+      const [xHat, r, sw] = saved as [tf.Tensor, tf.Tensor, tf.Tensor1D];
+      const width = xHat.shape[axis]!;
+      const rowsOf = (t: tf.Tensor) => tf.reshape(t, [-1, width]);
+      const dWeight = tf.sum(rowsOf(tf.mul(dy, xHat)), 0);
+      const dBias = tf.sum(rowsOf(dy), 0);
+      const g = tf.mul(dy, sw);
+      const centredG = tf.sub(g, tf.mean(g, axis, true));
+      const dx = tf.mul(tf.sub(centredG, tf.mul(xHat, tf.mean(tf.mul(g, xHat), axis, true))), r);
+      return [dx, dWeight, dBias];
+    });
+    return { value, gradFunc };
   });
+  return op(x, weight, bias) as T;
 }
 
 /**
- * Inverted dropout with a seeded mask (the same seed gives the same mask on every backend: the mask is drawn in
- * JS, from the stream tf.randomUniform would draw; see dropout-mask.ts). rate 0 or no training returns x
- * unchanged; no seed draws a random one, as tf.randomUniform does.
+ * Inverted dropout with a seeded mask: rate 0 or no training returns x unchanged; a seed fixes the mask on each
+ * engine; no seed draws a random one.
+ *  - WASM and CPU: the mask is drawn in JS from the stream tf.randomUniform would draw (dropout-mask.ts), so a seed
+ *    gives bit-identical masks on both.
+ *  - Native TensorFlow: from TensorFlow's stateless Philox generator (`nativeStatelessUniform`), drawn in C++. The
+ *    JS stream costs ~14 ns an element (gpt2-100m draws ~38 M numbers a training step: half a second), so the
+ *    native engine draws its own masks; the same seed gives the same mask there, not the WASM one (training on the
+ *    two engines already differs in float32 rounding).
+ * Either way an element is kept when its uniform number u (float32) satisfies u >= rate, and kept elements are
+ * scaled by 1 / (1 - rate) (float32).
  */
 export function dropout<T extends tf.Tensor>(x: T, rate: number, seed: number | undefined, training: boolean): T {
   if (!training || rate <= 0) return x;
   if (rate >= 1) throw new Error(`dropout rate must be < 1, got ${rate}`);
-  return tf.tidy(() => tf.mul(x, tf.tensor(dropoutMask(x.size, rate, seed ?? Math.random()), x.shape, 'float32')) as T);
+  return tf.tidy(() => tf.mul(x, dropoutMaskTensor(x.shape, rate, seed)) as T);
+}
+
+/** Stream id of dropout's draws from the native generator (its second seed word). */
+const DROPOUT_STREAM = 0x0d509;
+
+function dropoutMaskTensor(shape: number[], rate: number, seed: number | undefined): tf.Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (!isNativeEngine()) return tf.tensor(dropoutMask(size, rate, seed ?? Math.random()), shape, 'float32');
+  const uniform = nativeStatelessUniform(shape, seed ?? Math.floor(Math.random() * 2 ** 32), DROPOUT_STREAM);
+  return tf.mul(tf.cast(tf.greaterEqual(uniform, Math.fround(rate)), 'float32'), Math.fround(1 / (1 - rate)));
 }

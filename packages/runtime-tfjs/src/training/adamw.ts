@@ -1,11 +1,15 @@
 /**
- * AdamW with decoupled weight decay, written out as in torch.optim.AdamW (so a step can be checked by hand):
+ * AdamW with decoupled weight decay, as torch.optim.AdamW:
  *   p <- p * (1 - lr * wd)                      (not for biases and norms)
  *   m <- b1 m + (1 - b1) g ;  v <- b2 v + (1 - b2) g^2
  *   p <- p - (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
- * plus gradient clipping by global norm. Moments are tf variables keyed by the module's variable names.
+ * plus gradient clipping by global norm. The moments are kept per parameter (keyed by the module's variable
+ * names) where the engine runs the update fastest (adam-moments.ts: tfjs variables, or TensorFlow resource
+ * variables and its fused Adam kernel on the native engine).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { isNativeEngine, nativeHalfSquaredNorm } from '../engine/native.js';
+import { NativeAdamMoments, TfjsAdamMoments, type AdamMoments } from './adam-moments.js';
 
 export interface AdamWSettings {
   beta1: number;
@@ -15,8 +19,7 @@ export interface AdamWSettings {
 }
 
 export class AdamW {
-  readonly m = new Map<string, tf.Variable>();
-  readonly v = new Map<string, tf.Variable>();
+  private readonly moments: AdamMoments;
   /** Updates applied so far (the `t` of the bias corrections). */
   step = 0;
 
@@ -25,75 +28,56 @@ export class AdamW {
     private readonly settings: AdamWSettings,
     private readonly decays: (name: string) => boolean,
   ) {
-    // In a tidy: the zero tensors the moments start from are released; the variables are kept.
-    tf.tidy(() => {
-      for (const [name, p] of params) {
-        this.m.set(name, tf.variable(tf.zerosLike(p), false));
-        this.v.set(name, tf.variable(tf.zerosLike(p), false));
-      }
-    });
+    this.moments = isNativeEngine() ? new NativeAdamMoments(params) : new TfjsAdamMoments(params);
   }
 
   /** Apply one update with gradients `grads` (keyed like the params) at learning rate `lr`. */
   apply(grads: Map<string, tf.Tensor>, lr: number): void {
     this.step += 1;
     const { beta1, beta2, epsilon, weightDecay } = this.settings;
-    const bias1 = 1 - Math.pow(beta1, this.step);
-    const bias2Sqrt = Math.sqrt(1 - Math.pow(beta2, this.step));
+    const step = { lr, beta1, beta2, epsilon, t: this.step };
     for (const [name, p] of this.params) {
       const g = grads.get(name);
       if (!g) continue; // as torch: a parameter without a gradient is left alone (no decay, no moment update)
-      const m = this.m.get(name)!;
-      const v = this.v.get(name)!;
-      tf.tidy(() => {
-        const mNew = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
-        const vNew = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
-        m.assign(mNew);
-        v.assign(vNew);
-        const decayed = weightDecay > 0 && this.decays(name) ? tf.mul(p, 1 - lr * weightDecay) : p;
-        const denom = tf.add(tf.div(tf.sqrt(vNew), bias2Sqrt), epsilon);
-        p.assign(tf.sub(decayed, tf.mul(tf.div(mNew, denom), lr / bias1)));
-      });
+      const decayFactor = weightDecay > 0 && this.decays(name) ? 1 - lr * weightDecay : undefined;
+      this.moments.update(name, p, g, decayFactor, step);
     }
+  }
+
+  /** Each parameter's moments, read back (for checkpoints), in parameter order. */
+  exportMoments(): Map<string, { shape: number[]; m: Float32Array; v: Float32Array }> {
+    return new Map([...this.params].map(([name, p]) => [name, { shape: [...p.shape], ...this.moments.read(name) }]));
   }
 
   /** Start the moments from zero again (a new stage with `optimizerBetweenStages: reset`). */
   reset(): void {
-    for (const [name, m] of this.m) {
-      tf.tidy(() => {
-        m.assign(tf.zerosLike(m));
-        this.v.get(name)!.assign(tf.zerosLike(m));
-      });
-    }
+    this.moments.reset();
     this.step = 0;
   }
 
   /** Replace the moments (resume). */
   load(m: Map<string, Float32Array>, v: Map<string, Float32Array>, step: number): void {
-    for (const [name, variable] of this.m) {
+    for (const [name, p] of this.params) {
       const mData = m.get(name);
       const vData = v.get(name);
       if (!mData || !vData) throw new Error(`optimizer state has no moments for '${name}'`);
-      if (mData.length !== variable.size || vData.length !== variable.size) throw new Error(`optimizer moments of '${name}' have the wrong size`);
-      tf.tidy(() => {
-        variable.assign(tf.tensor(mData, variable.shape));
-        this.v.get(name)!.assign(tf.tensor(vData, variable.shape));
-      });
+      if (mData.length !== p.size || vData.length !== p.size) throw new Error(`optimizer moments of '${name}' have the wrong size`);
+      this.moments.write(name, mData, vData);
     }
     this.step = step;
   }
 
   dispose(): void {
-    tf.dispose([...this.m.values(), ...this.v.values()]);
-    this.m.clear();
-    this.v.clear();
+    this.moments.dispose();
   }
 }
 
-/** Global L2 norm of a set of gradients (one number; one device read). */
+/** Global L2 norm of a set of gradients (one number; one device read). On native TensorFlow each gradient's
+ *  Σ g² is its one-pass `L2Loss` kernel (Σ g² / 2) instead of a square and a sum. */
 export function globalNorm(grads: Iterable<tf.Tensor>): number {
   const list = [...grads];
   if (list.length === 0) return 0;
+  if (isNativeEngine()) return tf.tidy(() => tf.sqrt(tf.mul(tf.addN(list.map((g) => nativeHalfSquaredNorm(g))), 2)).dataSync()[0]!);
   return tf.tidy(() => tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
 }
 

@@ -257,8 +257,9 @@ class TrainingRun {
   private async checkpoint(): Promise<void> {
     const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
     for (const [key, v] of this.module.variables) tensors.set(`param/${key}`, { shape: v.shape, data: v.dataSync() as Float32Array });
-    for (const [key, m] of this.optimizer.m) tensors.set(`adam_m/${key}`, { shape: m.shape, data: m.dataSync() as Float32Array });
-    for (const [key, v] of this.optimizer.v) tensors.set(`adam_v/${key}`, { shape: v.shape, data: v.dataSync() as Float32Array });
+    const moments = this.optimizer.exportMoments();
+    for (const [key, { shape, m }] of moments) tensors.set(`adam_m/${key}`, { shape, data: m });
+    for (const [key, { shape, v }] of moments) tensors.set(`adam_v/${key}`, { shape, data: v });
     await syncFile(this.metricsPath); // the metrics up to this step last at least as long as the checkpoint
     const dir = await writeCheckpoint(path.join(this.context.outDir, CHECKPOINTS_DIR), this.model, this.state, tensors);
     this.lastCheckpointStep = this.state.step;

@@ -1,0 +1,72 @@
+/**
+ * TensorFlow's own ops, called directly on the native engine (`@tensorflow/tfjs-node`, backend `tensorflow`) where
+ * tfjs's composite of several kernels costs more than one TensorFlow op: tfjs-node runs any TensorFlow op by name
+ * through its N-API binding (`executeSingleOutput` / `executeMultipleOutputs`), and represents a resource handle
+ * (a TensorFlow variable) as a tfjs tensor of dtype 'string'. Only the runtime's engine code uses these.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** The parts of tfjs-node's `NodeJSKernelBackend` used here. */
+export interface NativeBackend {
+  binding: {
+    TF_ATTR_BOOL: number; TF_ATTR_TYPE: number; TF_ATTR_STRING: number; TF_ATTR_SHAPE: number;
+    TF_FLOAT: number; TF_INT32: number;
+  };
+  executeSingleOutput(name: string, attrs: NativeAttr[], inputs: tf.TensorInfo[]): tf.Tensor;
+  executeMultipleOutputs(name: string, attrs: NativeAttr[], inputs: tf.TensorInfo[], numOutputs: number): tf.Tensor[];
+}
+
+/** One TensorFlow op attribute, as tfjs-node's binding takes it. */
+export interface NativeAttr {
+  name: string;
+  type: number;
+  value: unknown;
+}
+
+/** True when the current tfjs backend is native TensorFlow. */
+export function isNativeEngine(): boolean {
+  return tf.getBackend() === 'tensorflow';
+}
+
+/** The native backend (call only when `isNativeEngine()`). */
+export function nativeBackend(): NativeBackend {
+  if (!isNativeEngine()) throw new Error(`native TensorFlow op requested on the '${tf.getBackend()}' backend`);
+  return tf.backend() as unknown as NativeBackend;
+}
+
+/** Attribute helpers: a dtype attribute, a bool, a string and a shape. */
+export const nativeAttr = {
+  float32(native: NativeBackend, name: string): NativeAttr {
+    return { name, type: native.binding.TF_ATTR_TYPE, value: native.binding.TF_FLOAT };
+  },
+  int32(native: NativeBackend, name: string): NativeAttr {
+    return { name, type: native.binding.TF_ATTR_TYPE, value: native.binding.TF_INT32 };
+  },
+  bool(native: NativeBackend, name: string, value: boolean): NativeAttr {
+    return { name, type: native.binding.TF_ATTR_BOOL, value };
+  },
+  string(native: NativeBackend, name: string, value: string): NativeAttr {
+    return { name, type: native.binding.TF_ATTR_STRING, value };
+  },
+  shape(native: NativeBackend, name: string, value: number[]): NativeAttr {
+    return { name, type: native.binding.TF_ATTR_SHAPE, value };
+  },
+};
+
+/**
+ * Uniform float32 numbers in [0, 1) of `shape` from TensorFlow's counter-based Philox generator
+ * (`StatelessRandomUniform`): the same (seed, shape) always gives the same numbers, drawn in C++ on all cores.
+ * `seed` is a 32-bit integer; `stream` separates uses of the same seed.
+ */
+export function nativeStatelessUniform(shape: number[], seed: number, stream: number): tf.Tensor {
+  const native = nativeBackend();
+  return tf.tidy(() => native.executeSingleOutput('StatelessRandomUniform', [
+    nativeAttr.float32(native, 'dtype'), nativeAttr.int32(native, 'T'), nativeAttr.int32(native, 'Tseed'),
+  ], [tf.tensor1d(shape, 'int32'), tf.tensor1d([seed | 0, stream | 0], 'int32')]));
+}
+
+/** Σ x² / 2 of a float32 tensor, a scalar: TensorFlow's `L2Loss`, one pass. */
+export function nativeHalfSquaredNorm(x: tf.Tensor): tf.Scalar {
+  const native = nativeBackend();
+  return native.executeSingleOutput('L2Loss', [nativeAttr.float32(native, 'T')], [x]) as tf.Scalar;
+}
