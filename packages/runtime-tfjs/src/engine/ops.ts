@@ -5,8 +5,9 @@
  *    gradient uses them; so on wasm the forward and backward use only NN matMuls plus explicit transposes.
  *    On native TensorFlow it is tf.matMul for batched products and TensorFlow's 2-D MatMul op for 2-D ones.
  *  - `embeddingLookup`: gather whose gradient is a scatterND (wasm has no UnsortedSegmentSum kernel).
- *  - `gelu`: GPT-2's `gelu_new` (tanh approximation), with x*x*x (pow is slow on wasm).
- *  - `dropout`: seeded, so a seed fixes every mask.
+ *  - `gelu`: GPT-2's `gelu_new` (tanh approximation), with x*x*x (pow is slow on wasm); `layerNorm`. Both have
+ *    hand-written gradients (fewer kernels than tfjs's automatic ones).
+ *  - `dropout`: seeded, so a seed fixes every mask (on native TensorFlow, drawn by TensorFlow).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import './backend.js';
