@@ -4,7 +4,7 @@
 # A prototype measurement, not used by the runtime: in a scratch directory it copies the installed
 # @tensorflow/tfjs-node (built by `npm run setup:native`, wheel route), applies binding.patch (an `addFunctionDef`
 # that calls TFE_ContextAddFunctionDef), rebuilds the binding, makes the FunctionDefs with TensorFlow's Python API
-# (the tensorflow_cpu wheel setup:native downloaded, into a scratch venv) and runs measure.cjs.
+# (the tensorflow_cpu wheel setup:native downloaded, into a scratch venv) and runs measure.mjs.
 # Usage: bash bench/native-functions/run.sh [scratch dir]     (about 5 minutes; writes bench/out/native-functions-*.json)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,8 +36,8 @@ done
 mkdir -p "$SCRATCH/functions"
 TF_CPP_MIN_LOG_LEVEL=3 "$SCRATCH/venv/bin/python" "$HERE/make_functions.py" "$SCRATCH/functions" 2> "$SCRATCH/python.log"
 
-cp "$HERE/measure.cjs" "$SCRATCH/measure.cjs"
+cp "$HERE/measure.mjs" "$SCRATCH/measure.mjs"
 mkdir -p bench/out
 OUT=bench/out/native-functions-$(date -u +%Y-%m-%dT%H-%M-%SZ).json
-(cd "$SCRATCH" && TF_CPP_MIN_LOG_LEVEL=3 node measure.cjs "$SCRATCH/functions") 2> "$SCRATCH/measure.log" | tee "$OUT"
+(cd "$SCRATCH" && TF_CPP_MIN_LOG_LEVEL=3 node measure.mjs "$SCRATCH/functions") 2> "$SCRATCH/measure.log" | tee "$OUT"
 echo "[native-functions] written to $OUT" >&2

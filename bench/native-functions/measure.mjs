@@ -1,10 +1,11 @@
 // Each FunctionDef of make_functions.py run as ONE eager op (through the patched binding's addFunctionDef) against
 // the same ops run one by one as tfjs does; rows 1 (a decoding step), 8 and 1,024 (a training micro-batch).
-// Prints one JSON object. Usage (from the scratch dir run.sh makes): node measure.cjs <dir with the .fdef files>
-const tf = require('@tensorflow/tfjs-node');
-const fs = require('fs');
-const os = require('os');
-const path = require('path');
+// Prints one JSON object. Usage (from the scratch dir run.sh makes): node measure.mjs <dir with the .fdef files>
+import tf from '@tensorflow/tfjs-node';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
 
 const dir = process.argv[2];
 const backend = tf.backend();
