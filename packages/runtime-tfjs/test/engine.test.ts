@@ -1,6 +1,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine, ensureEngine, currentBackend, engineDetails, matMul, embeddingLookup, gelu, dropout, layerNorm } from '../src/engine/index.js';
+import { nativeEngine } from './native-engine.js';
 
 /** Deterministic pseudo-random floats. */
 function values(n: number, seed: number): Float32Array {
@@ -56,15 +57,6 @@ async function expectMatMulAsCpu(backend: string): Promise<void> {
     expect(maxAbsDiff(got.y, ref.y)).toBeLessThan(1e-5);
     expect(maxAbsDiff(got.da, ref.da)).toBeLessThan(1e-5);
     expect(maxAbsDiff(got.db, ref.db)).toBeLessThan(1e-5);
-  }
-}
-
-/** Switch to native TensorFlow; false when @tensorflow/tfjs-node is not installed. */
-async function nativeEngine(): Promise<boolean> {
-  try {
-    return (await initEngine('tensorflow')) === 'tensorflow';
-  } catch {
-    return false;
   }
 }
 

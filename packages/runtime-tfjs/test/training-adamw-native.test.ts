@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../src/engine/index.js';
+import { nativeEngine } from './native-engine.js';
 import { AdamW, globalNorm } from '../src/training/adamw.js';
 
 const SETTINGS = { beta1: 0.9, beta2: 0.95, epsilon: 1e-3, weightDecay: 0.1 }; // a large epsilon: its placement matters
@@ -57,15 +58,6 @@ function schedule(): { params: Float32Array[][]; moments: Array<Map<string, { m:
   continueWith.dispose();
   tf.dispose([...params.values()]);
   return { params: snapshots, moments };
-}
-
-/** Switch to native TensorFlow; false when @tensorflow/tfjs-node is not installed. */
-async function nativeEngine(): Promise<boolean> {
-  try {
-    return (await initEngine('tensorflow')) === 'tensorflow';
-  } catch {
-    return false;
-  }
 }
 
 describe('AdamW on native TensorFlow', () => {
