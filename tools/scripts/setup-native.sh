@@ -3,7 +3,10 @@
 # the runtime uses the WASM backend. Two routes (see packages/runtime-tfjs/README.md):
 #   1. the normal one: tfjs-node's install script downloads libtensorflow from Google's storage;
 #   2. air-gapped (this machine image): build the N-API binding against the libtensorflow shipped inside the
-#      `tensorflow_cpu` wheel of the configured pip index (engine-notes.md, about 850 MB unpacked, ~2 min build).
+#      `tensorflow_cpu` wheel of the configured pip index (engine-notes.md, about 850 MB unpacked, ~2 min build),
+#      with tfjs-node-graph-functions.patch applied: it adds `binding.addGraphFunction`, with which the runtime runs
+#      a whole decoding step as one TensorFlow function (packages/runtime-tfjs/src/engine/native-function.ts).
+#      The prebuilt binding of route 1 lacks it; the runtime then runs op by op.
 # tfjs-node is installed with --no-save (it is not a dependency: `npm ci` must work where it cannot install), so a
 # later `npm install`/`npm ci` may prune it; re-running this script is then quick (the wheel and the built
 # binding are cached under .cache/).
@@ -26,7 +29,9 @@ CACHE=$ROOT/.cache
 WHEEL_DIR=$CACHE/tfwheel
 # The CPU defaults keep their original cache paths; another wheel (the GPU one) gets its own.
 WHEEL_VARIANT=$([ "$TF_WHEEL_NAME" = tensorflow_cpu ] || echo "-$TF_WHEEL_NAME")
-BUILD_CACHE=$CACHE/${TFJS_NODE_PACKAGE#@tensorflow/}-build/$TFJS_NODE_VERSION-tf$TF_WHEEL_VERSION$WHEEL_VARIANT
+BUILD_ROOT=$CACHE/${TFJS_NODE_PACKAGE#@tensorflow/}-build
+BUILD_CACHE=$BUILD_ROOT/$TFJS_NODE_VERSION-tf$TF_WHEEL_VERSION$WHEEL_VARIANT-graphfn2
+PATCH=$ROOT/tools/scripts/tfjs-node-graph-functions.patch
 TAG=${SETUP_LOG_TAG:-setup:native}
 
 log() { echo "[$TAG] $*"; }
@@ -38,8 +43,22 @@ check() {
     if (tf.getBackend() !== 'tensorflow') throw new Error('backend is ' + tf.getBackend());
     const y = tf.matMul(tf.ones([2, 3]), tf.ones([3, 2])).dataSync();
     if (y[0] !== 3) throw new Error('wrong matMul result');
-    console.log('[$TAG] OK: tensorflow backend, libtensorflow ' + tf.backend().binding.TF_Version);
+    const fused = typeof tf.backend().binding.addGraphFunction === 'function' ? 'with' : 'without';
+    console.log('[$TAG] OK: tensorflow backend, libtensorflow ' + tf.backend().binding.TF_Version + ', ' + fused + ' graph functions');
   "
+}
+
+has_graph_functions() {
+  TF_CPP_MIN_LOG_LEVEL=2 node -e "
+    require('$TFJS_NODE_PACKAGE');
+    const binding = require('@tensorflow/tfjs-core').backend().binding;
+    if (typeof binding.addGraphFunction !== 'function' || typeof binding.allOpDefs !== 'function') process.exit(1);
+  "
+}
+
+# This machine built the binding from a wheel before (any version): it is air-gapped, and a rebuild goes there.
+built_from_wheel_here() {
+  compgen -G "$BUILD_ROOT/*/lib" >/dev/null
 }
 
 # 1. The package itself (no install scripts: they would try the download and fail the whole npm install).
@@ -47,11 +66,13 @@ if [ ! -f "$PKG/package.json" ] || [ "$(node -p "require('./$PKG/package.json').
   log "installing $TFJS_NODE_PACKAGE@$TFJS_NODE_VERSION (--no-save --ignore-scripts)"
   npm install --no-save --ignore-scripts --no-audit --no-fund "$TFJS_NODE_PACKAGE@$TFJS_NODE_VERSION" 2>&1 | tail -3
 fi
-if check 2>/dev/null; then exit 0; fi
+if check >/dev/null 2>&1 && { has_graph_functions || { [ "$ROUTE" != wheel ] && ! built_from_wheel_here; }; }; then
+  check; exit 0
+fi
 
 # 2a. Normal route: tfjs-node's own install script downloads libtensorflow and the prebuilt binding.
-# (Skipped in auto mode when this machine already built the binding from the wheel: the re-run is then quick.)
-if [ "$ROUTE" = download ] || { [ "$ROUTE" = auto ] && [ ! -d "$BUILD_CACHE/lib" ]; }; then
+# (Skipped in auto mode when this machine built the binding from a wheel before: the re-run is then quick.)
+if [ "$ROUTE" = download ] || { [ "$ROUTE" = auto ] && ! built_from_wheel_here; }; then
   log "route 1: tfjs-node's download (scripts/install.js)"
   # shellcheck disable=SC2086  # TFJS_INSTALL_ARGS is a word list ('gpu download')
   if (cd "$PKG" && timeout 300 node scripts/install.js $TFJS_INSTALL_ARGS) && check; then exit 0; fi
@@ -91,6 +112,10 @@ if [ -d "$BUILD_CACHE/lib" ]; then
 else
   NODEDIR_ARGS=()
   [ -f /usr/include/node/node_api.h ] && NODEDIR_ARGS=(--nodedir=/usr)
+  if ! grep -q AllOpDefs "$PKG/binding/tfjs_binding.cc"; then
+    log "applying $(basename "$PATCH")"
+    (cd "$PKG" && patch -p1 --forward < "$PATCH")
+  fi
   log "compiling the N-API binding (node-pre-gyp, ~2 minutes)"
   (cd "$PKG" && npx --yes node-pre-gyp rebuild --build-from-source "${NODEDIR_ARGS[@]}" 2>&1 | tail -5)
   mkdir -p "$BUILD_CACHE/lib"

@@ -1,2 +1,3 @@
 export * from './backend.js';
 export * from './ops.js';
+export { NativeFunction, nativeFunctionStats, nativeFunctionsAvailable } from './native-function.js';

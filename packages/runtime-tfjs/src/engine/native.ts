@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 /** The parts of tfjs-node's `NodeJSKernelBackend` used here. */
 export interface NativeBackend {
   binding: {
-    TF_ATTR_BOOL: number; TF_ATTR_TYPE: number; TF_ATTR_STRING: number; TF_ATTR_SHAPE: number;
+    TF_ATTR_BOOL: number; TF_ATTR_INT: number; TF_ATTR_TYPE: number; TF_ATTR_STRING: number; TF_ATTR_SHAPE: number;
     TF_FLOAT: number; TF_INT32: number;
   };
   executeSingleOutput(name: string, attrs: NativeAttr[], inputs: tf.TensorInfo[]): tf.Tensor;
@@ -69,4 +69,18 @@ export function nativeStatelessUniform(shape: number[], seed: number, stream: nu
 export function nativeHalfSquaredNorm(x: tf.Tensor): tf.Scalar {
   const native = nativeBackend();
   return native.executeSingleOutput('L2Loss', [nativeAttr.float32(native, 'T')], [x]) as tf.Scalar;
+}
+
+/**
+ * Rows `indices` [N] of `table` [V, d]: TensorFlow's `GatherV2` called directly. tfjs-node's gather kernel first
+ * reads every index back to JS to check its range, a device-to-host read per call that also keeps a step from
+ * being traced into a graph function (./native-function.ts); TensorFlow checks the range itself and fails with
+ * "indices[i] = k is not in [0, V)".
+ */
+export function nativeGatherRows(table: tf.Tensor, indices: tf.Tensor): tf.Tensor {
+  const native = nativeBackend();
+  return tf.tidy(() => native.executeSingleOutput('GatherV2', [
+    { name: 'batch_dims', type: native.binding.TF_ATTR_INT, value: 0 },
+    nativeAttr.float32(native, 'Tparams'), nativeAttr.int32(native, 'Tindices'), nativeAttr.int32(native, 'Taxis'),
+  ], [table, indices, tf.scalar(0, 'int32')]));
 }

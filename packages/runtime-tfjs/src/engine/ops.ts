@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import './backend.js';
 import { dropoutMask } from './dropout-mask.js';
-import { isNativeEngine, nativeAttr, nativeBackend, nativeStatelessUniform } from './native.js';
+import { isNativeEngine, nativeAttr, nativeBackend, nativeGatherRows, nativeStatelessUniform } from './native.js';
 
 /** Swap the last two axes. */
 export function swapLastTwo<T extends tf.Tensor>(x: T): T {
@@ -130,7 +130,7 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
   const lookup = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [t, save] = args as [tf.Tensor, tf.GradSaveFunc];
     save([flatIds]);
-    const value = tf.gather(t, flatIds);
+    const value = isNativeEngine() && t.dtype === 'float32' ? nativeGatherRows(t, flatIds) : tf.gather(t, flatIds);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor =>
       tf.scatterND(tf.reshape(saved[0], [-1, 1]), tf.reshape(dy, [-1, dim]), [vocab, dim]);
     return { value, gradFunc };

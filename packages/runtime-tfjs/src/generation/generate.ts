@@ -11,6 +11,7 @@ import {
   type FinishReason, type GenerationDefaults, type GenerationOptions, type GenerationOutput, type GenerationPrompt, type Tokenizer,
 } from '@class-it/core';
 import type { CausalLMModule } from '../causal-lm.js';
+import { NativeFunction } from '../engine/native-function.js';
 import { KVCache, cacheCapacityFor, cachedAttentionBias } from './kv-cache.js';
 import { chooseToken, type SamplingRule } from './sampling.js';
 import { StreamingText } from './stop-text.js';
@@ -61,20 +62,38 @@ async function download(logits: tf.Tensor): Promise<Float32Array> {
   }
 }
 
-/** Incremental decoding: only the columns not yet in the cache are run. */
+/**
+ * Incremental decoding: only the columns not yet in the cache are run. With a fixed-capacity cache (the native
+ * engine) every decoding step has the same shapes, and the step runs as one TensorFlow graph function once two
+ * steps have traced the same graph (../engine/native-function.ts): its inputs are the new ids, positions, attention
+ * bias, the cache's write mask and the cache; its outputs the logits and the new cache.
+ */
 class CachedRunner implements StepRunner {
   private readonly cache: KVCache;
+  private readonly step?: NativeFunction;
+
   /** `positions`: the widest the batch gets (prompt width plus new tokens). */
   constructor(private readonly module: CausalLMModule & Required<Pick<CausalLMModule, 'forwardCached'>>, positions: number) {
     this.cache = new KVCache(cacheCapacityFor(positions));
+    if (this.cache.capacity !== undefined) this.step = new NativeFunction();
   }
 
   logits(batch: PaddedBatch): Promise<Float32Array> {
     const from = this.cache.length;
-    return download(tf.tidy(() => this.module.forwardCached(batch.tensor('ids', from), this.cache, {
-      positionIds: batch.tensor('positions', from),
-      attentionBias: cachedAttentionBias(batch.mask, batch.width - from, this.cache.keyWidth(batch.width - from)),
-    })));
+    const queries = batch.width - from;
+    return download(tf.tidy(() => {
+      const ids = batch.tensor('ids', from);
+      const positionIds = batch.tensor('positions', from);
+      const attentionBias = cachedAttentionBias(batch.mask, queries, this.cache.keyWidth(queries));
+      const forward = () => this.module.forwardCached(ids, this.cache, { positionIds, attentionBias });
+      const mask = this.cache.nextPositionMask(queries);
+      if (!mask) return forward();
+      const body = () => this.cache.writingOnePosition(mask, () => [forward(), ...this.cache.tensors()]);
+      if (!this.step) return body()[0]!;
+      const [logits, ...cache] = this.step.run([ids, positionIds, attentionBias, mask, ...this.cache.tensors()], body);
+      this.cache.replaceTensors(cache, queries);
+      return logits!;
+    }));
   }
 
   dispose(): void {

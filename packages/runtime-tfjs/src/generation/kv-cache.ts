@@ -10,8 +10,11 @@
  *   the attention bias (`cachedAttentionBias`), so every step has the same shapes. The native engine prepares a
  *   kernel for each new shape it meets (about 0.7 ms per attention product on the 2-core dev VM, against 0.2 ms for
  *   a shape seen before); with a fixed capacity that happens once per capacity instead of at every position, and a
- *   step costs the same at every position. A write slices out the written part and the empty rest and joins them
- *   around the new positions.
+ *   step costs the same at every position. A write of several positions (the prompt) slices out the written part
+ *   and the empty rest and joins them around the new positions; a write of one position (a decoding step) adds the
+ *   new key times a one-hot mask of its position (`writeMask`, an input tensor): a step is then the same graph at
+ *   every position, which the runtime can run as one TensorFlow function (../engine/native-function.ts). Both give
+ *   the same numbers: the unwritten slots hold zeros, and x·0 = 0 elsewhere (keys and values are finite).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { MASKED } from '../model/attention-bias.js';
@@ -25,6 +28,8 @@ export class KVCache {
   private readonly layers = new Map<number, CachedKeyValues>();
   /** Positions written, per layer (equal for all layers between forward passes). */
   private readonly filled = new Map<number, number>();
+  /** During `writingOnePosition`: the one-hot [1, 1, capacity, 1] mask of the position being written. */
+  private writeMask?: tf.Tensor4D;
 
   /** `capacity`: a fixed number of positions (prompt width plus new tokens), or undefined for a growing cache. */
   constructor(readonly capacity?: number) {
@@ -67,8 +72,63 @@ export class KVCache {
     return this.capacity ?? this.length + queries;
   }
 
+  /**
+   * The one-hot mask [1, 1, capacity, 1] of the next position, when the next write is one position into a
+   * fixed-capacity cache that holds some already (a decoding step); undefined otherwise. Pass it to
+   * `writingOnePosition`.
+   */
+  nextPositionMask(count: number): tf.Tensor4D | undefined {
+    if (this.capacity === undefined || count !== 1 || this.length === 0 || this.length >= this.capacity) return undefined;
+    const mask = new Float32Array(this.capacity);
+    mask[this.length] = 1;
+    return tf.tensor4d(mask, [1, 1, this.capacity, 1]);
+  }
+
+  /** Run `step` (a forward that appends one position per layer) with its writes done through `mask`. */
+  writingOnePosition<T>(mask: tf.Tensor4D, step: () => T): T {
+    this.writeMask = mask;
+    try {
+      return step();
+    } finally {
+      this.writeMask = undefined;
+    }
+  }
+
+  /** The cached keys and values, layer by layer: [key 0, value 0, key 1, value 1, ...]. */
+  tensors(): tf.Tensor4D[] {
+    return [...this.layers.keys()].sort((a, b) => a - b).flatMap((layer) => {
+      const { key, value } = this.layers.get(layer)!;
+      return [key, value];
+    });
+  }
+
+  /**
+   * Make `tensors` (the layout of `tensors()`) the cache after a step computed outside it (a graph function) that
+   * wrote `count` positions to every layer. The cache keeps them (out of any tf.tidy) and frees the ones they
+   * replace; tensors it already holds are left as they are.
+   */
+  replaceTensors(tensors: tf.Tensor[], count: number): void {
+    const layers = [...this.layers.keys()].sort((a, b) => a - b);
+    if (tensors.length !== 2 * layers.length) throw new Error(`KVCache: ${tensors.length} tensors for ${layers.length} layers`);
+    layers.forEach((layer, i) => {
+      const old = this.layers.get(layer)!;
+      const next = { key: tensors[2 * i] as tf.Tensor4D, value: tensors[2 * i + 1] as tf.Tensor4D };
+      if (next.key === old.key && next.value === old.value) return;
+      tf.keep(next.key);
+      tf.keep(next.value);
+      old.key.dispose();
+      old.value.dispose();
+      this.layers.set(layer, next);
+      this.filled.set(layer, (this.filled.get(layer) ?? 0) + count);
+    });
+  }
+
   private write(old: tf.Tensor4D | undefined, fresh: tf.Tensor4D, from: number): tf.Tensor4D {
     if (this.capacity === undefined) return old ? tf.concat([old, fresh], 2) : fresh;
+    if (this.writeMask && old) {
+      if (fresh.shape[2] !== 1) throw new Error(`KVCache: a one-position write of ${fresh.shape[2]} positions`);
+      return tf.add(old, tf.mul(fresh, this.writeMask));
+    }
     const rest = this.capacity - from - fresh.shape[2];
     if (!old) return tf.pad(fresh, [[0, 0], [0, 0], [from, rest], [0, 0]]);
     const parts: tf.Tensor4D[] = [];
