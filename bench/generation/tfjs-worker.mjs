@@ -5,13 +5,17 @@
 //     KV cache keeps it flat; and, with --no-cache-check, the same 128 tokens re-running the whole sequence;
 //   - tensors left over (must be 0).
 // Usage: node bench/generation/tfjs-worker.mjs <backend> <preset> <reps> [--long] [--no-cache-check]
+//   <backend>: wasm, cpu, tensorflow, or tensorflow-opbyop (native without graph functions)
 import * as tf from '@tensorflow/tfjs-core';
 import * as rt from '@class-it/runtime-tfjs';
 import { GptModule, resolveGptConfig, gptParameterCount } from '@class-it/model-gpt';
 import { workload } from './workload.mjs';
 
 const [backendArg = 'wasm', preset = 'gpt-10m', repsArg = '3', ...flags] = process.argv.slice(2);
-const backend = await rt.initEngine(backendArg);
+// `tensorflow-opbyop`: the native engine with its graph functions switched off (each op its own TensorFlow call).
+const opByOp = backendArg.endsWith('-opbyop');
+if (opByOp) process.env.CLASS_IT_NATIVE_FUNCTIONS = '0';
+const backend = await rt.initEngine(backendArg.replace(/-opbyop$/, ''));
 const config = resolveGptConfig(preset);
 const module = GptModule.create(config, 1);
 const w = workload({ vocab: config.vocab_size });
@@ -81,7 +85,7 @@ if (flags.includes('--no-cache-check')) {
 }
 
 console.log(JSON.stringify({
-  engine: `tfjs-${backend}`,
+  engine: `tfjs-${backend}${opByOp ? '-opbyop' : ''}`,
   provider: rt.engineDetails()?.provider,
   preset,
   parameters: gptParameterCount(config),
@@ -89,5 +93,7 @@ console.log(JSON.stringify({
   batches: byBatch,
   ...(positions ? { perTokenByPosition: positions } : {}),
   ...(noCache ? { withoutCache: noCache } : {}),
+  // decoding steps run as one TensorFlow function (native engine, engine/native-function.ts)
+  graphFunctions: rt.nativeFunctionStats(),
   tensorsLeft: tf.memory().numTensors - before,
 }));

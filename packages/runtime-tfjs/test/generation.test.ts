@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { Random, type GenerationToken } from '@class-it/core';
 import {
-  StreamingText, applyRepetitionPenalty, argmax, chooseToken, generateText, initEngine, resolveGenerationDefaults, samplingRule,
+  KVCache, StreamingText, applyRepetitionPenalty, argmax, chooseToken, generateText, initEngine, resolveGenerationDefaults, samplingRule,
   type SamplingRule,
 } from '../src/index.js';
 import { ToyCausalLM, WordTokenizer } from './toy-model.js';
@@ -163,5 +163,38 @@ describe('the decoding loop (toy model, no KV cache)', () => {
     });
     expect(out).toMatchObject({ finishReason: 'abort' });
     expect(out!.ids).toHaveLength(1);
+  });
+});
+
+describe('the fixed-capacity KV cache', () => {
+  beforeAll(async () => {
+    await initEngine('cpu');
+  });
+
+  it('a one-position write through the position mask gives the tensor of the sliced write, and the state round-trips', () => {
+    const [sliced, masked] = [new KVCache(6), new KVCache(6)];
+    const part = (seed: number, t: number) => tf.randomNormal([2, 3, t, 4], 0, 1, 'float32', seed) as tf.Tensor4D;
+    const prompt = [part(1, 3), part(2, 3)] as const;
+    tf.tidy(() => { sliced.append(0, prompt[0], prompt[1]); masked.append(0, prompt[0], prompt[1]); });
+    expect(masked.nextPositionMask(2)).toBeUndefined(); // only one-position writes go through the mask
+    const step = [part(3, 1), part(4, 1)] as const;
+    tf.tidy(() => { sliced.append(0, step[0], step[1]); });
+    const mask = masked.nextPositionMask(1)!;
+    expect(mask.dtype).toBe('bool');
+    expect([...mask.dataSync()]).toEqual([0, 0, 0, 1, 0, 0]);
+    tf.tidy(() => { masked.writingOnePosition(mask, () => masked.append(0, step[0], step[1])); });
+    expect(masked.length).toBe(4);
+    const [k1, v1] = sliced.tensors();
+    const [k2, v2] = masked.tensors();
+    expect(k2!.arraySync()).toEqual(k1!.arraySync());
+    expect(v2!.arraySync()).toEqual(v1!.arraySync());
+    // replaceTensors: tensors computed outside the cache become its own, one more position written
+    const next = tf.tidy(() => masked.tensors().map((t) => tf.add(t, 1)));
+    masked.replaceTensors(next, 1);
+    expect(masked.length).toBe(5);
+    expect(masked.tensors()[0]).toBe(next[0]);
+    tf.dispose([...prompt, ...step, mask]);
+    sliced.dispose();
+    masked.dispose();
   });
 });

@@ -60,13 +60,26 @@ describe.skipIf(!ready)('graph functions on the native engine', () => {
     expect(nativeFunctionStats().calls - callsBefore).toBe(4);
   });
 
-  it('a new instance of a graph already registered compiles at its first trace', () => {
+  it('a new call site compiles at its first trace when the same graph and tensors were validated; other weights reuse the function', () => {
     const { registered } = nativeFunctionStats();
     const fn = new NativeFunction();
     const [ids, extra] = inputs(9);
     tf.tidy(() => fn.run([ids!, extra!], block(ids!, extra!)));
     expect(fn.isCompiled).toBe(true);
     expect(nativeFunctionStats().registered).toBe(registered);
+    // new weights (another checkpoint of the same shapes): validated anew by two traces, then the same function
+    const saved = weight;
+    weight = tf.variable(tf.randomNormal([16, 48], 0, 0.3, 'float32', 99));
+    const other = new NativeFunction();
+    for (let step = 0; step < 3; step++) {
+      const expected = tf.tidy(() => block(ids!, extra!)()[0]!.arraySync()) as number[][];
+      const got = tf.tidy(() => other.run([ids!, extra!], block(ids!, extra!))[0]!.arraySync()) as number[][];
+      expect(other.isCompiled).toBe(step >= 1);
+      expected.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(v - got[i]![j]!)).toBeLessThan(1e-5)));
+    }
+    expect(nativeFunctionStats().registered).toBe(registered);
+    weight.dispose();
+    weight = saved;
     tf.dispose([ids!, extra!]);
   });
 

@@ -1,6 +1,6 @@
 /**
  * Graph functions on the native engine: run a piece of tfjs code that is called again and again with tensors of the
- * same shapes (a decoding step) as ONE TensorFlow op instead of hundreds. tfjs-node runs every kernel as its own
+ * same shapes (a decoding step, a scoring batch's forward pass) as ONE TensorFlow op instead of hundreds. tfjs-node runs every kernel as its own
  * TensorFlow eager op, ~50 µs each through N-API; a decoding step is ~500 of them (bench/native-functions). Here:
  *
  * 1. Trace: run the code eagerly (real results) while recording every TensorFlow op it calls through tfjs-node's
@@ -67,7 +67,9 @@ interface TracedGraph {
   inputNames: string[];
   outputNames: string[];
   captures: number[];
-  /** Same key, same function: a hash of the GraphDef and the captured handles. */
+  /** A hash of the GraphDef: one registered function per distinct graph, whoever's weights it is called with. */
+  graphKey: string;
+  /** The graph key and the captured handles: what two traces must share before a call site compiles. */
   key: string;
 }
 
@@ -167,8 +169,9 @@ class GraphRecorder {
       return name;
     });
     const graphDef = encodeGraphDef(this.nodes);
-    const key = createHash('sha256').update(graphDef).update(this.captures.join(',')).digest('hex').slice(0, 32);
-    return { graphDef, inputNames: [...this.inputNames, ...this.captureNames()], outputNames, captures: [...this.captures], key };
+    const graphKey = createHash('sha256').update(graphDef).digest('hex').slice(0, 32);
+    const key = `${graphKey}:${this.captures.join(',')}`;
+    return { graphDef, inputNames: [...this.inputNames, ...this.captureNames()], outputNames, captures: [...this.captures], graphKey, key };
   }
 
   private captureNames(): string[] {
@@ -281,8 +284,14 @@ function firstLine(error: unknown): string {
   return message.split('\n').filter((line) => !line.startsWith('Invalid TF_Status')).join(' ').slice(0, 300);
 }
 
-/** Functions registered with TensorFlow in this process, by graph key (a graph is registered once). */
+/**
+ * Functions registered with TensorFlow in this process, by graph key. A graph is registered once: the weights are
+ * arguments, so another model of the same architecture and shapes calls the same function (a long run that loads
+ * many checkpoints does not pile up functions).
+ */
 const registered = new Map<string, string>();
+/** Graph-and-captures keys that two equal traces have validated: a later call site with one compiles at once. */
+const validated = new Set<string>();
 let functionCalls = 0;
 
 /** How many graph functions this process registered, and how many calls ran one (for tests and benchmarks). */
@@ -291,12 +300,13 @@ export function nativeFunctionStats(): { registered: number; calls: number } {
 }
 
 function register(graph: TracedGraph): string {
-  let name = registered.get(graph.key);
+  let name = registered.get(graph.graphKey);
   if (name === undefined) {
-    name = `class_it_${graph.key}`;
+    name = `class_it_${graph.graphKey}`;
     kernelBackend().binding.addGraphFunction!(name, graph.graphDef, graph.inputNames, graph.outputNames);
-    registered.set(graph.key, name);
+    registered.set(graph.graphKey, name);
   }
+  validated.add(graph.key);
   return name;
 }
 
@@ -339,7 +349,7 @@ export class NativeFunction {
       this.eagerReason = problem;
       return outputs;
     }
-    if (graph.key === this.previousKey || registered.has(graph.key)) {
+    if (graph.key === this.previousKey || validated.has(graph.key)) {
       try {
         this.compiled = { name: register(graph), captures: graph.captures, outputs: graph.outputNames.length };
       } catch (error) {

@@ -84,3 +84,12 @@ export function nativeGatherRows(table: tf.Tensor, indices: tf.Tensor): tf.Tenso
     nativeAttr.float32(native, 'Tparams'), nativeAttr.int32(native, 'Tindices'), nativeAttr.int32(native, 'Taxis'),
   ], [table, indices, tf.scalar(0, 'int32')]));
 }
+
+/**
+ * `condition ? a : b` element-wise with broadcasting of all three: TensorFlow's `SelectV2`, one kernel and one pass
+ * over the output (tf.where on tfjs-node first broadcasts each operand to the full shape).
+ */
+export function nativeSelect(condition: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const native = nativeBackend();
+  return native.executeSingleOutput('SelectV2', [nativeAttr.float32(native, 'T')], [condition, a, b]);
+}

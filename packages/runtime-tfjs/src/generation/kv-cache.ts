@@ -11,13 +11,14 @@
  *   kernel for each new shape it meets (about 0.7 ms per attention product on the 2-core dev VM, against 0.2 ms for
  *   a shape seen before); with a fixed capacity that happens once per capacity instead of at every position, and a
  *   step costs the same at every position. A write of several positions (the prompt) slices out the written part
- *   and the empty rest and joins them around the new positions; a write of one position (a decoding step) adds the
- *   new key times a one-hot mask of its position (`writeMask`, an input tensor): a step is then the same graph at
- *   every position, which the runtime can run as one TensorFlow function (../engine/native-function.ts). Both give
- *   the same numbers: the unwritten slots hold zeros, and x·0 = 0 elsewhere (keys and values are finite).
+ *   and the empty rest and joins them around the new positions; a write of one position (a decoding step) selects
+ *   the new key where a one-hot boolean mask of its position is set (`writeMask`, an input tensor; TensorFlow's
+ *   broadcasting `SelectV2`, one pass over the cache): a step is then the same graph at every position, which the
+ *   runtime can run as one TensorFlow function (../engine/native-function.ts). Both writes give the same tensor.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { MASKED } from '../model/attention-bias.js';
+import { isNativeEngine, nativeSelect } from '../engine/native.js';
 
 export interface CachedKeyValues {
   key: tf.Tensor4D;
@@ -28,7 +29,7 @@ export class KVCache {
   private readonly layers = new Map<number, CachedKeyValues>();
   /** Positions written, per layer (equal for all layers between forward passes). */
   private readonly filled = new Map<number, number>();
-  /** During `writingOnePosition`: the one-hot [1, 1, capacity, 1] mask of the position being written. */
+  /** During `writingOnePosition`: the one-hot boolean [1, 1, capacity, 1] mask of the position being written. */
   private writeMask?: tf.Tensor4D;
 
   /** `capacity`: a fixed number of positions (prompt width plus new tokens), or undefined for a growing cache. */
@@ -73,15 +74,15 @@ export class KVCache {
   }
 
   /**
-   * The one-hot mask [1, 1, capacity, 1] of the next position, when the next write is one position into a
+   * The one-hot boolean mask [1, 1, capacity, 1] of the next position, when the next write is one position into a
    * fixed-capacity cache that holds some already (a decoding step); undefined otherwise. Pass it to
    * `writingOnePosition`.
    */
   nextPositionMask(count: number): tf.Tensor4D | undefined {
     if (this.capacity === undefined || count !== 1 || this.length === 0 || this.length >= this.capacity) return undefined;
-    const mask = new Float32Array(this.capacity);
+    const mask = new Uint8Array(this.capacity);
     mask[this.length] = 1;
-    return tf.tensor4d(mask, [1, 1, this.capacity, 1]);
+    return tf.tensor4d(mask, [1, 1, this.capacity, 1], 'bool');
   }
 
   /** Run `step` (a forward that appends one position per layer) with its writes done through `mask`. */
@@ -127,7 +128,7 @@ export class KVCache {
     if (this.capacity === undefined) return old ? tf.concat([old, fresh], 2) : fresh;
     if (this.writeMask && old) {
       if (fresh.shape[2] !== 1) throw new Error(`KVCache: a one-position write of ${fresh.shape[2]} positions`);
-      return tf.add(old, tf.mul(fresh, this.writeMask));
+      return (isNativeEngine() ? nativeSelect(this.writeMask, fresh, old) : tf.where(this.writeMask, fresh, old)) as tf.Tensor4D;
     }
     const rest = this.capacity - from - fresh.shape[2];
     if (!old) return tf.pad(fresh, [[0, 0], [0, 0], [from, rest], [0, 0]]);
