@@ -3,13 +3,10 @@
  * at most `batchSize` sequences and `HIDDEN_STATES_PER_BATCH` hidden states), right-padded (attention mask 0 on
  * padding), run without dropout, and the results mapped back to request order. The model never lets a real token
  * see padding, so results do not depend on batch size or padding (beyond float32 rounding on the native engine).
- * On the native engine the forward pass of each batch shape runs as one TensorFlow graph function once two batches
- * of that shape have traced the same graph (../engine/native-function.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ClassItError } from '@class-it/core';
 import type { CausalLMModule } from '../causal-lm.js';
-import { NativeFunction } from '../engine/native-function.js';
 
 /**
  * Token budget of one batch, as hidden-state elements (tokens x hidden size): 2,048 tokens at width 256, 682 at 768.
@@ -51,7 +48,6 @@ export function batchedLogprobs(module: CausalLMModule, queries: LogprobQuery[],
   const results: Float32Array[] = new Array(queries.length);
   let done = 0;
   const maxTokens = Math.max(1, Math.floor(HIDDEN_STATES_PER_BATCH / module.hiddenSize));
-  const forwards = new Map<string, NativeFunction>(); // one per batch shape
   for (let start = 0; start < order.length;) {
     // Up to batchSize sequences, fewer when they are long: a batch holds at most maxTokens tokens (padding included).
     const width = queries[order[start]].inputs.length;
@@ -70,9 +66,7 @@ export function batchedLogprobs(module: CausalLMModule, queries: LogprobQuery[],
         tokens.push(v);
       }
     });
-    const shapeKey = `${members.length}x${width}`;
-    if (!forwards.has(shapeKey)) forwards.set(shapeKey, new NativeFunction());
-    const values = tokens.length === 0 ? new Float32Array(0) : readLogprobs(module, forwards.get(shapeKey)!, {
+    const values = tokens.length === 0 ? new Float32Array(0) : readLogprobs(module, {
       ids,
       mask,
       shape: [members.length, width],
@@ -113,22 +107,19 @@ interface BatchReads {
 }
 
 /**
- * log softmax(logits[position] / temperature)[token] for every read of one batch. The model runs once (through
- * `forward`, the graph function of the batch's shape); its LM
+ * log softmax(logits[position] / temperature)[token] for every read of one batch. The model runs once; its LM
  * head (`lmHead`, when the module has one) runs only on the rows read, `LOGITS_PER_CHUNK` logits at a time, so
  * neither a [B, T, V] logits tensor nor a [reads, V] log-softmax is ever materialised. The numbers are
  * tf.logSoftmax's: (x - max) - log Σ exp(x - max), read at the token.
  */
-function readLogprobs(module: CausalLMModule, forward: NativeFunction, batch: BatchReads): Float32Array {
+function readLogprobs(module: CausalLMModule, batch: BatchReads): Float32Array {
   const count = batch.tokens.length;
   const head = module.lmHead?.bind(module);
   const rows = tf.tidy(() => {
     const ids = tf.tensor2d(batch.ids, batch.shape, 'int32');
     const attentionMask = tf.tensor2d(batch.mask, batch.shape);
-    const [source] = forward.run([ids, attentionMask], () => {
-      const output = module.forward(ids, { training: false, attentionMask, hiddenOnly: head !== undefined });
-      return [head ? output.hidden : output.logits]; // [B, T, H] or [B, T, V]
-    }) as [tf.Tensor3D];
+    const output = module.forward(ids, { training: false, attentionMask, hiddenOnly: head !== undefined });
+    const source = head ? output.hidden : output.logits; // [B, T, H] or [B, T, V]
     const [b, t, width] = source.shape;
     return tf.gather(tf.reshape(source, [b * t, width]), tf.tensor1d(batch.positions, 'int32')) as tf.Tensor2D;
   });
