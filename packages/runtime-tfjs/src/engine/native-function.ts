@@ -315,6 +315,8 @@ function register(graph: TracedGraph): string {
  * call site and input shapes, e.g. per generation: `run(inputs, body)` returns what `body()` returns, computed by
  * the code itself or by the function. `body` must compute its outputs from `inputs` and from tensors that live
  * longer than the instance (weights); it must not read tensors back to JS or depend on other changing JS state.
+ * Once compiled, `body` no longer runs: state it would change must come back among its outputs for the caller to
+ * apply (the generation runner returns the KV cache's tensors and hands them back to the cache).
  */
 export class NativeFunction {
   private previousKey?: string;
