@@ -43,11 +43,13 @@ check() {
     if (tf.getBackend() !== 'tensorflow') throw new Error('backend is ' + tf.getBackend());
     const y = tf.matMul(tf.ones([2, 3]), tf.ones([3, 2])).dataSync();
     if (y[0] !== 3) throw new Error('wrong matMul result');
-    const fused = typeof tf.backend().binding.addGraphFunction === 'function' ? 'with' : 'without';
+    const b = tf.backend().binding;
+    const fused = typeof b.addGraphFunction === 'function' && typeof b.allOpDefs === 'function' ? 'with' : 'without';
     console.log('[$TAG] OK: tensorflow backend, libtensorflow ' + tf.backend().binding.TF_Version + ', ' + fused + ' graph functions');
   "
 }
 
+# The binding has the functions tfjs-node-graph-functions.patch adds (decoding steps as graph functions).
 has_graph_functions() {
   TF_CPP_MIN_LOG_LEVEL=2 node -e "
     require('$TFJS_NODE_PACKAGE');
