@@ -3,12 +3,17 @@
  * graph (packages/runtime-tfjs/src/engine/native-function.ts). For GPT and LLaMA (GQA): greedy ids equal those of
  * running the step op by op (CLASS_IT_NATIVE_FUNCTIONS=0), alone and in a left-padded batch; the steps after the
  * first two really ran as a function; sampling with a seed gives the same text both ways; and the tensor count
- * stays flat over a long generation. Skipped loudly without the native engine built by `npm run setup:native`.
+ * stays flat over a long generation. A training micro-batch's loss and gradients run as a function too: every
+ * call, traced or not, gives the same numbers bit for bit, within float32 rounding of op by op, with the same
+ * dropout masks. Skipped loudly without the native engine built by `npm run setup:native`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TextGenerator, TrainableModel } from '@class-it/core';
-import { initEngine, nativeFunctionStats, nativeFunctionsAvailable, trainByteLevelBpe } from '@class-it/runtime-tfjs';
+import {
+  MicroBatchGradients, batchTensors, causalModuleOf, disposeBatch, initEngine, nativeFunctionStats, nativeFunctionsAvailable,
+  trainByteLevelBpe,
+} from '@class-it/runtime-tfjs';
 import { GptArchitecture } from '@class-it/model-gpt';
 import { LlamaArchitecture } from '@class-it/model-llama';
 
@@ -110,6 +115,54 @@ describe.skipIf(!ready)('decoding steps as one TensorFlow function (native engin
       expect(out!.ids.length, name).toBeGreaterThan(100);
       expect(new Set(counts.slice(3)), name).toEqual(new Set([counts[3]]));
       expect(tf.memory().numTensors, name).toBe(before);
+    }
+  });
+
+  it('training micro-batches: the same numbers on every call, op-by-op numbers within rounding, the same dropout masks', async () => {
+    for (const [name, model] of models) {
+      const module = causalModuleOf(model);
+      // dropout on: GPT through setDropout, LLaMA through its attention dropout
+      const config = module.config as { attention_dropout?: number };
+      const gpt = module as { setDropout?: (rate: number) => void };
+      if (gpt.setDropout) gpt.setDropout(0.1);
+      else config.attention_dropout = 0.1;
+      const rows = [[5, 9, 11, 40, 2, 7], [3, 8, 21, 4, 9, 1]].map((ids) => ({
+        ids: ids.slice(0, -1), targets: ids.slice(1), weights: ids.slice(1).map(() => 1), words: 1,
+      }));
+      const run = (functions: boolean, calls: number) => withFunctions(functions, async () => {
+        const grads = new MicroBatchGradients(module);
+        const out: Array<{ loss: number; grads: Float32Array[] }> = [];
+        for (let call = 0; call < calls; call++) {
+          const batch = batchTensors(rows, 12);
+          const { value, grads: g } = grads.compute(batch, 1234);
+          out.push({ loss: value.dataSync()[0]!, grads: Object.keys(g).sort().map((k) => g[k]!.dataSync() as Float32Array) });
+          tf.dispose([value, ...Object.values(g)]);
+          disposeBatch(batch);
+        }
+        return out;
+      });
+      const before = tf.memory().numTensors;
+      const calls = nativeFunctionStats().calls;
+      const fused = await run(true, 3);
+      expect(nativeFunctionStats().calls - calls, name).toBe(3); // every call ran the function: 2 traced, 1 not
+      expect(tf.memory().numTensors, name).toBe(before);
+      expect(fused[0], name).toEqual(fused[2]);
+      expect(fused[1], name).toEqual(fused[2]);
+      const [eager] = await run(false, 1);
+      // same masks: with other masks the loss would differ by far more than rounding
+      expect(Math.abs(eager!.loss - fused[0]!.loss), name).toBeLessThan(1e-5);
+      eager!.grads.forEach((g, i) => g.forEach((v, j) => expect(Math.abs(v - fused[0]!.grads[i]![j]!)).toBeLessThan(1e-5)));
+      const otherSeed = await withFunctions(true, async () => {
+        const batch = batchTensors(rows, 12);
+        const { value, grads } = new MicroBatchGradients(module).compute(batch, 99);
+        const loss = value.dataSync()[0]!;
+        tf.dispose([value, ...Object.values(grads)]);
+        disposeBatch(batch);
+        return loss;
+      });
+      expect(otherSeed, name).not.toBe(fused[0]!.loss);
+      if (gpt.setDropout) gpt.setDropout(0);
+      else config.attention_dropout = 0;
     }
   });
 });

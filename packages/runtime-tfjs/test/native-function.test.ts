@@ -83,6 +83,27 @@ describe.skipIf(!ready)('graph functions on the native engine', () => {
     tf.dispose([ids!, extra!]);
   });
 
+  it('with resultsFromFunction, the traced calls return the function\'s numbers too, and drop their own', () => {
+    const fn = new NativeFunction({ resultsFromFunction: true });
+    const [ids, extra] = inputs(4);
+    const scale = tf.scalar(1.5); // a capture no other test has (held in JS until the first trace uploads it)
+    const body = () => block(ids!, extra!)().map((t) => tf.mul(t, scale));
+    const { calls } = nativeFunctionStats();
+    const before = tf.memory().numTensors;
+    const results = [];
+    for (let call = 0; call < 3; call++) {
+      results.push(tf.tidy(() => fn.run([ids!, extra!], body).map((t) => t.dataSync().slice())));
+      expect(fn.isCompiled).toBe(call >= 1);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    expect(nativeFunctionStats().calls - calls).toBe(3);
+    scale.dispose();
+    // bit for bit: calls 1 and 2 were traced, call 3 only ran the function
+    expect(results[0]).toEqual(results[2]);
+    expect(results[1]).toEqual(results[2]);
+    tf.dispose([ids!, extra!]);
+  });
+
   it('code whose graph changes with a JS value keeps running op by op, with the right results', () => {
     const fn = new NativeFunction();
     for (let step = 1; step <= 4; step++) {

@@ -43,15 +43,34 @@ export function nativeFunctionStats(): { registered: number; calls: number } {
   return { registered: registered.size, calls: functionCalls };
 }
 
-function register(graph: TracedGraph): string {
+/** The function of `graph` (registered on first use); `validatedByTwoTraces` records its key as safe to reuse. */
+function register(graph: TracedGraph, validatedByTwoTraces: boolean): Compiled {
   let name = registered.get(graph.graphKey);
   if (name === undefined) {
     name = `class_it_${graph.graphKey}`;
     kernelBackend().binding.addGraphFunction!(name, graph.graphDef, graph.inputNames, graph.outputNames);
     registered.set(graph.graphKey, name);
   }
-  validated.add(graph.key);
-  return name;
+  if (validatedByTwoTraces) validated.add(graph.key);
+  return { name, captures: graph.captures, outputs: graph.outputNames.length };
+}
+
+interface Compiled {
+  name: string;
+  captures: number[];
+  outputs: number;
+}
+
+export interface NativeFunctionOptions {
+  /** Traces that may disagree before the call site gives up and stays op by op (default 2). */
+  maxMismatches?: number;
+  /**
+   * Every result comes from a graph function, also on the traced calls: a traced call's graph is registered and run
+   * on the same inputs, and its op-by-op results are dropped. Then the numbers do not depend on which calls were
+   * traced (a training run resumed from a checkpoint computes bit for bit what the uninterrupted run did). `body`
+   * must leave its inputs alive (no side effects).
+   */
+  resultsFromFunction?: boolean;
 }
 
 /**
@@ -64,12 +83,16 @@ function register(graph: TracedGraph): string {
  */
 export class NativeFunction {
   private previousKey?: string;
-  private compiled?: { name: string; captures: number[]; outputs: number };
+  private compiled?: Compiled;
   private mismatches = 0;
+  private readonly maxMismatches: number;
+  private readonly resultsFromFunction: boolean;
   /** Why it runs op by op (undefined while it may still compile). */
   eagerReason?: string;
 
-  constructor(private readonly maxMismatches = 2) {
+  constructor(options: NativeFunctionOptions = {}) {
+    this.maxMismatches = options.maxMismatches ?? 2;
+    this.resultsFromFunction = options.resultsFromFunction ?? false;
     if (!nativeFunctionsAvailable()) this.eagerReason = 'graph functions are not available on this engine';
   }
 
@@ -81,7 +104,7 @@ export class NativeFunction {
   run(inputs: tf.Tensor[], body: () => tf.Tensor[]): tf.Tensor[] {
     if (this.compiled) {
       try {
-        return this.call(inputs);
+        return this.call(this.compiled, inputs);
       } catch (error) {
         // A captured tensor was freed, or TensorFlow refused the call: from now on, op by op.
         this.compiled = undefined;
@@ -95,22 +118,29 @@ export class NativeFunction {
       this.eagerReason = problem;
       return outputs;
     }
-    if (graph.key === this.previousKey || validated.has(graph.key)) {
-      try {
-        this.compiled = { name: register(graph), captures: graph.captures, outputs: graph.outputNames.length };
-      } catch (error) {
-        this.eagerReason = `TensorFlow did not take the graph (${firstLine(error)})`;
-      }
-    } else if (this.previousKey !== undefined && ++this.mismatches >= this.maxMismatches) {
+    const agrees = graph.key === this.previousKey || validated.has(graph.key);
+    if (!agrees && this.previousKey !== undefined && ++this.mismatches >= this.maxMismatches) {
       this.eagerReason = 'the traced graph changes from call to call';
     }
     this.previousKey = graph.key;
-    return outputs;
+    if (!agrees && !this.resultsFromFunction) return outputs;
+    let compiled: Compiled;
+    try {
+      compiled = register(graph, agrees);
+    } catch (error) {
+      this.eagerReason = `TensorFlow did not take the graph (${firstLine(error)})`;
+      return outputs;
+    }
+    if (agrees) this.compiled = compiled;
+    if (!this.resultsFromFunction) return outputs;
+    const results = this.call(compiled, inputs);
+    tf.dispose(outputs.filter((t) => !inputs.includes(t)));
+    return results;
   }
 
-  private call(inputs: tf.Tensor[]): tf.Tensor[] {
+  private call(compiled: Compiled, inputs: tf.Tensor[]): tf.Tensor[] {
     const backend = kernelBackend();
-    const { name, captures, outputs } = this.compiled!;
+    const { name, captures, outputs } = compiled;
     const ids = [...backend.getInputTensorIds(inputs), ...captures];
     const results = backend.binding.executeOp(name, [], ids, outputs).map((info) => backend.createOutputTensor(info));
     functionCalls++;

@@ -25,6 +25,7 @@ interface RawAttr { name: string; type: number; value: unknown }
 export interface OutputInfo { id: number; shape: number[]; dtype: number }
 export interface KernelBackend {
   binding: Binding;
+  tensorMap: { get(dataId: object): { values: unknown } | undefined };
   getInputTensorIds(tensors: tf.Tensor[]): number[];
   createOutputTensor(info: OutputInfo): tf.Tensor;
 }
@@ -95,6 +96,12 @@ class GraphRecorder {
     this.inputNames.push(name);
     this.refs.set(id, name);
     this.refDtypes.set(name, this.dtypeEnum(dtype));
+  }
+
+  /** A handle created during the trace for a tensor that existed before it (its values were held in JS until now):
+   *  a capture like the weights, not a constant baked into the graph. */
+  existedBefore(id: number): void {
+    this.created.delete(id);
   }
 
   onCreate(id: number, shape: number[], dtype: number, values: unknown): void {
@@ -243,12 +250,19 @@ export function traceGraph(inputs: tf.Tensor[], body: () => tf.Tensor[]): { outp
     },
   });
   // tfjs-node hands every op's input tensors to getInputTensorIds just before executeOp: their dtypes type the
-  // captures.
+  // captures. A tensor made before the trace whose values tfjs still held in JS gets its TensorFlow handle there.
+  const firstTensorId = (tf.engine().constructor as unknown as { nextTensorId: number }).nextTensorId;
+  const heldInJs = (t: tf.Tensor) => backend.tensorMap.get(t.dataId)?.values != null;
   const ownIds = Object.getOwnPropertyDescriptor(backend, 'getInputTensorIds');
   const inputIdsOf = backend.getInputTensorIds.bind(backend);
   backend.getInputTensorIds = (tensors: tf.Tensor[]) => {
+    const older = tensors.map((t) => t !== undefined && t.id < firstTensorId && heldInJs(t));
     const ids = inputIdsOf(tensors);
-    ids.forEach((id, i) => { if (tensors[i]) recorder.dtypes.set(id, recorder.dtypeEnum(tensors[i]!.dtype)); });
+    ids.forEach((id, i) => {
+      if (!tensors[i]) return;
+      recorder.dtypes.set(id, recorder.dtypeEnum(tensors[i]!.dtype));
+      if (older[i]) recorder.existedBefore(id);
+    });
     return ids;
   };
   backend.binding = tracing;

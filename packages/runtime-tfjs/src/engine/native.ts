@@ -56,13 +56,18 @@ export const nativeAttr = {
 /**
  * Uniform float32 numbers in [0, 1) of `shape` from TensorFlow's counter-based Philox generator
  * (`StatelessRandomUniform`): the same (seed, shape) always gives the same numbers, drawn in C++ on all cores.
- * `seed` is a 32-bit integer; `stream` separates uses of the same seed.
+ * `seed` is a 32-bit integer, or an int32 tensor of one element; `stream` separates uses of the same seed.
  */
-export function nativeStatelessUniform(shape: number[], seed: number, stream: number): tf.Tensor {
+export function nativeStatelessUniform(shape: number[], seed: number | tf.Tensor, stream: number): tf.Tensor {
   const native = nativeBackend();
-  return tf.tidy(() => native.executeSingleOutput('StatelessRandomUniform', [
-    nativeAttr.float32(native, 'dtype'), nativeAttr.int32(native, 'T'), nativeAttr.int32(native, 'Tseed'),
-  ], [tf.tensor1d(shape, 'int32'), tf.tensor1d([seed | 0, stream | 0], 'int32')]));
+  return tf.tidy(() => {
+    // A seed tensor (int32, one element) is joined to the stream in TensorFlow: it can be a graph function's input.
+    const seedPair = typeof seed === 'number' ? tf.tensor1d([seed | 0, stream | 0], 'int32')
+      : tf.concat([tf.reshape(seed, [1]), tf.tensor1d([stream | 0], 'int32')]);
+    return native.executeSingleOutput('StatelessRandomUniform', [
+      nativeAttr.float32(native, 'dtype'), nativeAttr.int32(native, 'T'), nativeAttr.int32(native, 'Tseed'),
+    ], [tf.tensor1d(shape, 'int32'), seedPair]);
+  });
 }
 
 /** Σ x² / 2 of a float32 tensor, a scalar: TensorFlow's `L2Loss`, one pass. */

@@ -232,6 +232,10 @@ export function layerNorm<T extends tf.Tensor>(x: T, weight: tf.Tensor1D, bias: 
  *    JS stream costs ~14 ns an element (gpt2-100m draws ~38 M numbers a training step: half a second), so the
  *    native engine draws its own masks; the same seed gives the same mask there, not the WASM one (training on the
  *    two engines already differs in float32 rounding).
+ *    Inside `withDropoutSeed(seed, ...)` (the trainer's steps), the k-th dropout call of the scope draws from
+ *    (seed, k) instead, `seed` being an int32 tensor: a training step is then the same graph at every step, with
+ *    the seed as its input (./native-function.ts), and it draws the same masks whether it runs as a graph
+ *    function or op by op.
  * Either way an element is kept when its uniform number u (float32) satisfies u >= rate, and kept elements are
  * scaled by 1 / (1 - rate) (float32).
  */
@@ -244,9 +248,28 @@ export function dropout<T extends tf.Tensor>(x: T, rate: number, seed: number | 
 /** Stream id of dropout's draws from the native generator (its second seed word). */
 const DROPOUT_STREAM = 0x0d509;
 
+/** The seed tensor of the current `withDropoutSeed` scope and the number of dropout calls made in it. */
+let seedScope: { seed: tf.Tensor; calls: number } | undefined;
+
+/**
+ * Run `fn` with native dropout masks drawn from (`seed`, k) for its k-th dropout call (see `dropout`); `seed` is an
+ * int32 scalar tensor. WASM and CPU keep the numeric seed each call gets.
+ */
+export function withDropoutSeed<T>(seed: tf.Tensor, fn: () => T): T {
+  const outer = seedScope;
+  seedScope = { seed, calls: 0 };
+  try {
+    return fn();
+  } finally {
+    seedScope = outer;
+  }
+}
+
 function dropoutMaskTensor(shape: number[], rate: number, seed: number | undefined): tf.Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
   if (!isNativeEngine()) return tf.tensor(dropoutMask(size, rate, seed ?? Math.random()), shape, 'float32');
-  const uniform = nativeStatelessUniform(shape, seed ?? Math.floor(Math.random() * 2 ** 32), DROPOUT_STREAM);
+  const uniform = seedScope
+    ? nativeStatelessUniform(shape, seedScope.seed, DROPOUT_STREAM + seedScope.calls++)
+    : nativeStatelessUniform(shape, seed ?? Math.floor(Math.random() * 2 ** 32), DROPOUT_STREAM);
   return tf.mul(tf.cast(tf.greaterEqual(uniform, Math.fround(rate)), 'float32'), Math.fround(1 / (1 - rate)));
 }

@@ -8,3 +8,4 @@ export {
   CHECKPOINTS_DIR, checkpointDirName, readCheckpoint, readLatestCheckpoint, writeCheckpoint, TRAIN_STATE_FILE, TRAIN_TENSORS_FILE,
   type SavedCheckpoint, type TrainState,
 } from './checkpoint-state.js';
+export { MicroBatchGradients, type MicroBatchResult } from './micro-batch-gradients.js';

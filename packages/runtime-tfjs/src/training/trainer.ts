@@ -31,6 +31,7 @@ import { causalModuleOf, type CausalLMModule } from '../causal-lm.js';
 import { AdamW, clipByGlobalNorm, globalNorm } from './adamw.js';
 import { buildRows, rowWeight, validateSequences, type Row } from './batching.js';
 import { batchTensors, disposeBatch, weightedLoss } from './loss.js';
+import { MicroBatchGradients } from './micro-batch-gradients.js';
 import { buildPlan, lastOptimizerReset, locateStep, planFingerprint, validateSettings, type TrainingPlan } from './plan.js';
 import { planLearningRate } from './schedule.js';
 import { CHECKPOINTS_DIR, TRAIN_STATE_FILE, checkpointDirName, readLatestCheckpoint, writeCheckpoint, type TrainState } from './checkpoint-state.js';
@@ -54,6 +55,7 @@ export class TfjsTrainer implements Trainer {
 /** One call of `train`: the state of the loop. */
 class TrainingRun {
   private readonly optimizer: AdamW;
+  private readonly microBatchGradients: MicroBatchGradients;
   private readonly varKeyByTfName = new Map<string, string>();
   private readonly evalRows: Row[];
   private readonly metricsPath: string;
@@ -73,6 +75,7 @@ class TrainingRun {
   ) {
     for (const [key, v] of module.variables) this.varKeyByTfName.set(v.name, key);
     this.optimizer = new AdamW(module.variables, settings, (name) => !module.noWeightDecay(name));
+    this.microBatchGradients = new MicroBatchGradients(module);
     this.evalRows = buildRows(context.evalSequences ?? [], settings.sequenceLength, false);
     this.metricsPath = path.join(context.outDir, 'metrics.jsonl');
     this.state = {
@@ -168,14 +171,13 @@ class TrainingRun {
 
   /** One optimizer step; returns its metrics record. */
   private async trainStep(): Promise<Record<string, number | string>> {
-    const { settings, plan, module } = this;
+    const { settings, plan } = this;
     const step = this.state.step;
     const where = locateStep(plan, step);
     if (settings.optimizerBetweenStages === 'reset' && where.stepInStage === 0 && step > 0) this.optimizer.reset();
     const rows = where.microBatches.flat();
     const normaliser = rows.reduce((sum, r) => sum + rowWeight(r), 0);
     const started = performance.now();
-    const varList = [...module.variables.values()];
     const grads = new Map<string, tf.Tensor>();
     let loss = 0;
     let tokens = 0;
@@ -183,7 +185,7 @@ class TrainingRun {
     for (const [micro, microRows] of where.microBatches.entries()) {
       const batch = batchTensors(microRows, normaliser);
       tokens += batch.tokens;
-      const { value, grads: microGrads } = tf.variableGrads(() => weightedLoss(module, batch, true, deriveIndexedSeed(stepSeed, micro)), varList);
+      const { value, grads: microGrads } = this.microBatchGradients.compute(batch, deriveIndexedSeed(stepSeed, micro));
       disposeBatch(batch);
       loss += (await value.data())[0]!;
       value.dispose();
