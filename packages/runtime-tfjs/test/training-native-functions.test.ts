@@ -1,8 +1,9 @@
 /**
  * The trainer on the native engine, where each micro-batch's loss and gradients run as a TensorFlow graph function
  * (src/training/micro-batch-gradients.ts): a killed run resumes to exactly (bit for bit) the weights of an
- * uninterrupted one, with dropout on and micro-batches of several shapes, although the resumed run traces its
- * first steps again; the steps really ran as functions; the tensor count stays flat. Skipped loudly without the
+ * uninterrupted one, with dropout on and rows of uneven lengths, although the resumed run traces its first steps
+ * again; the steps really ran as functions, one function for all lengths (padded to one width); the tensor count
+ * stays flat. Skipped loudly without the
  * native engine built by `npm run setup:native`.
  */
 import os from 'node:os';
@@ -33,11 +34,13 @@ describe.skipIf(!ready)('training steps as graph functions (native engine)', () 
     // uneven lengths: micro-batches of several shapes, each traced on its own
     const stages: TrainingStageData[] = [{ name: 's', sequences: patternSequences(24, { seed: 1, minLen: 3, maxLen: 10 }), epochs: 1, schedule: 'reset' }];
     const trainer = new TfjsTrainer();
-    const calls = nativeFunctionStats().calls;
+    const { calls, registered } = nativeFunctionStats();
     const full = tinyModel({ seed: 2 });
     const fullSummary = await trainer.train(full, stages, settings, ctx(await tmp()));
     expect(fullSummary.steps).toBe(8);
     expect(nativeFunctionStats().calls - calls).toBe(8); // every micro-batch's numbers came from a function
+    // rows of 3 to 10 tokens are padded to one width (the context window of 16 here): one function, not one a length
+    expect(nativeFunctionStats().registered - registered).toBe(1);
 
     const dir = await tmp();
     await expect(trainer.train(tinyModel({ seed: 2 }), stages, settings, ctx(dir, {

@@ -4,15 +4,21 @@
  * (../engine/native-function.ts). Its inputs are the batch, the dropout seed and the weights; its outputs are the
  * loss and the gradients. Every result comes from the function, the traced steps included, so a step computes the
  * same numbers whether it was traced or not, and a resumed run matches an uninterrupted one. The dropout masks
- * come from the seed tensor (`withDropoutSeed`), the same with or without graph functions. Elsewhere it is
- * `tf.variableGrads`.
+ * come from the seed tensor (`withDropoutSeed`), the same with or without graph functions. Micro-batches are
+ * padded to a multiple of `WIDTH_STEP` positions (at most the context window) there, so that data of many lengths
+ * (instruction tuning) make a few shapes, not one function per length: padding has loss weight 0, sits after every
+ * real token (which never attends to it), and so changes neither the loss nor the gradients beyond float32
+ * rounding. Elsewhere it is `tf.variableGrads` on the batch as it is.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLMModule } from '../causal-lm.js';
 import { isNativeEngine } from '../engine/native.js';
 import { NativeFunction } from '../engine/native-function.js';
 import { withDropoutSeed } from '../engine/ops.js';
-import { weightedLoss, type BatchTensors } from './loss.js';
+import { disposeBatch, weightedLoss, type BatchTensors } from './loss.js';
+
+/** Native micro-batches are padded to a multiple of this many positions (a graph function per width). */
+export const WIDTH_STEP = 64;
 
 export interface MicroBatchResult {
   value: tf.Scalar;
@@ -26,12 +32,23 @@ export class MicroBatchGradients {
 
   constructor(private readonly module: CausalLMModule) {}
 
-  compute(batch: BatchTensors, dropoutSeed: number): MicroBatchResult {
+  compute(unpadded: BatchTensors, dropoutSeed: number): MicroBatchResult {
     const varList = [...this.module.variables.values()];
+    if (!isNativeEngine()) return tf.variableGrads(() => weightedLoss(this.module, unpadded, true, dropoutSeed), varList) as MicroBatchResult;
+    const [rows, time] = unpadded.ids.shape;
+    const width = Math.max(time, Math.min(Math.ceil(time / WIDTH_STEP) * WIDTH_STEP, this.module.contextLength));
+    const batch = width === time ? unpadded : paddedBatch(unpadded, width);
+    try {
+      return this.computeNative(batch, dropoutSeed, varList, `${rows}x${width}`);
+    } finally {
+      if (batch !== unpadded) disposeBatch(batch);
+    }
+  }
+
+  private computeNative(batch: BatchTensors, dropoutSeed: number, varList: tf.Variable[], shape: string): MicroBatchResult {
     const loss = () => weightedLoss(this.module, batch, true, dropoutSeed);
-    if (!isNativeEngine()) return tf.variableGrads(loss, varList) as MicroBatchResult;
     const packing = [batch.segmentIds, batch.positionIds].filter((t): t is tf.Tensor2D => t !== undefined);
-    const key = `${batch.ids.shape.join('x')}:${packing.length}`;
+    const key = `${shape}:${packing.length}`;
     let entry = this.functions.get(key);
     if (!entry) {
       entry = { step: new NativeFunction({ resultsFromFunction: true }), gradNames: [] };
@@ -48,4 +65,21 @@ export class MicroBatchGradients {
       return { value: value as tf.Scalar, grads: Object.fromEntries(entry.gradNames.map((name, i) => [name, grads[i]!])) };
     });
   }
+}
+
+/** `batch` with every row padded on the right to `width` positions: id 0, target 0, weight 0, segment 0, position 0. */
+function paddedBatch(batch: BatchTensors, width: number): BatchTensors {
+  const [rows, time] = batch.ids.shape;
+  return tf.tidy(() => {
+    const pad2 = (x: tf.Tensor2D) => tf.pad(x, [[0, 0], [0, width - time]]) as tf.Tensor2D;
+    const pad1 = (x: tf.Tensor1D) => tf.reshape(pad2(tf.reshape(x, [rows, time]) as tf.Tensor2D), [rows * width]) as tf.Tensor1D;
+    return {
+      ids: pad2(batch.ids),
+      targets: pad1(batch.targets),
+      weights: pad1(batch.weights),
+      segmentIds: batch.segmentIds ? pad2(batch.segmentIds) : undefined,
+      positionIds: batch.positionIds ? pad2(batch.positionIds) : undefined,
+      tokens: batch.tokens,
+    };
+  });
 }
