@@ -1,6 +1,6 @@
 /**
  * Graph functions on the native engine: run a piece of tfjs code that is called again and again with tensors of the
- * same shapes (a decoding step) as ONE TensorFlow op instead of hundreds. tfjs-node runs every kernel as its own
+ * same shapes (a decoding step, a training micro-batch) as ONE TensorFlow op instead of hundreds. tfjs-node runs every kernel as its own
  * TensorFlow eager op, ~50 µs each through N-API; a decoding step is ~500 of them (bench/native-functions). Here:
  *
  * 1. Trace (./native-trace.ts): run the code eagerly (real results) while recording every TensorFlow op it calls
