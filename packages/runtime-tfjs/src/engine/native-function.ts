@@ -1,12 +1,13 @@
 /**
  * Graph functions on the native engine: run a piece of tfjs code that is called again and again with tensors of the
- * same shapes (a decoding step, a training micro-batch) as ONE TensorFlow op instead of hundreds. tfjs-node runs every kernel as its own
- * TensorFlow eager op, ~50 µs each through N-API; a decoding step is ~500 of them (bench/native-functions). Here:
+ * same shapes (a decoding step, a training micro-batch) as ONE TensorFlow op instead of hundreds. tfjs-node runs
+ * every kernel as its own TensorFlow eager op, ~50 µs each through N-API; a decoding step is ~500 of them
+ * (bench/native-functions). Here:
  *
  * 1. Trace (./native-trace.ts): run the code eagerly (real results) while recording every TensorFlow op it calls
- *    through tfjs-node's binding: op name, attributes, which earlier tensors it read. Tensors given as `inputs` become the graph's
- *    arguments; constants the code creates meanwhile (reshape targets, scalars) become `Const` nodes; tensors that
- *    existed before (the weights) are captured: passed by their TensorFlow handle on every call.
+ *    through tfjs-node's binding: op name, attributes, which earlier tensors it read. Tensors given as `inputs`
+ *    become the graph's arguments; constants the code creates meanwhile (reshape targets, scalars) become `Const`
+ *    nodes; tensors that existed before (the weights) are captured: passed by their TensorFlow handle on every call.
  * 2. Check: trace a second call. The code must depend on nothing but its inputs (and captured tensors that stay the
  *    same); if both traces give the same graph it is registered with TensorFlow (`binding.addGraphFunction`, added
  *    to tfjs-node by tools/scripts/tfjs-node-graph-functions.patch), otherwise the code keeps running op by op. A
