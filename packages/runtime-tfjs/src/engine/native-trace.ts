@@ -7,23 +7,24 @@
  */
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
-import { isNativeEngine, nativeBackend } from './native.js';
+import { isNativeEngine, nativeBackend, type NativeAttr, type NativeBackend } from './native.js';
 import { encodeGraphDef, readOpInputArgs, type GraphAttr, type GraphNode, type OpInputArg } from './graph-def.js';
 
-/** tfjs-node's binding, the parts a trace intercepts. */
-export interface Binding {
+/** tfjs-node's binding: what native.ts uses, and the parts a trace intercepts. */
+type NativeBinding = NativeBackend['binding'];
+export interface Binding extends NativeBinding {
   TF_ATTR_STRING: number; TF_ATTR_INT: number; TF_ATTR_FLOAT: number; TF_ATTR_BOOL: number;
   TF_ATTR_TYPE: number; TF_ATTR_SHAPE: number;
   TF_FLOAT: number; TF_INT32: number; TF_INT64: number; TF_BOOL: number;
-  executeOp(name: string, attrs: RawAttr[], inputIds: number[], outputCount: number): OutputInfo[];
+  executeOp(name: string, attrs: NativeAttr[], inputIds: number[], outputCount: number): OutputInfo[];
   createTensor(shape: number[], dtype: number, values: ArrayLike<number> | unknown): number;
   tensorDataSync(id: number): unknown;
   addGraphFunction?(name: string, graphDef: Uint8Array, inputNames: string[], outputNames: string[]): void;
   allOpDefs?(): Uint8Array;
 }
-interface RawAttr { name: string; type: number; value: unknown }
 export interface OutputInfo { id: number; shape: number[]; dtype: number }
-export interface KernelBackend {
+/** tfjs-node's backend: what native.ts uses, and what a trace and a function call need. */
+export interface KernelBackend extends NativeBackend {
   binding: Binding;
   tensorMap: { get(dataId: object): { values: unknown } | undefined };
   getInputTensorIds(tensors: tf.Tensor[]): number[];
@@ -92,10 +93,11 @@ class GraphRecorder {
 
   addInput(id: number, dtype: tf.DataType): void {
     const name = `input_${this.inputNames.length}`;
-    this.placeholder(name, this.dtypeEnum(dtype));
+    const type = this.dtypeEnum(dtype);
+    this.placeholder(name, type);
     this.inputNames.push(name);
     this.refs.set(id, name);
-    this.refDtypes.set(name, this.dtypeEnum(dtype));
+    this.refDtypes.set(name, type);
   }
 
   /** A handle created during the trace for a tensor that existed before it (its values were held in JS until now):
@@ -113,7 +115,7 @@ class GraphRecorder {
     this.created.set(id, { shape: [...shape], dtype, bytes });
   }
 
-  onExecute(name: string, attrs: RawAttr[], inputIds: number[], outputs: OutputInfo[]): void {
+  onExecute(name: string, attrs: NativeAttr[], inputIds: number[], outputs: OutputInfo[]): void {
     if (outputs.length === 0) this.problem ??= `op ${name} has no outputs (a side effect a function would drop)`;
     const node: GraphNode = {
       name: `n${this.nodes.length}`,
@@ -203,7 +205,7 @@ class GraphRecorder {
     return name;
   }
 
-  private attr(a: RawAttr): GraphAttr {
+  private attr(a: NativeAttr): GraphAttr {
     const b = this.binding;
     switch (a.type) {
       case b.TF_ATTR_STRING: return { kind: 'string', value: String(a.value) };
@@ -229,7 +231,7 @@ export function traceGraph(inputs: tf.Tensor[], body: () => tf.Tensor[]): { outp
   // The binding's own properties are read-only: the tracing one shadows them on a child object.
   Object.defineProperties(tracing, {
     executeOp: {
-      value: (name: string, attrs: RawAttr[], ids: number[], count: number) => {
+      value: (name: string, attrs: NativeAttr[], ids: number[], count: number) => {
         const outputs = real.executeOp(name, attrs, ids, count);
         recorder.onExecute(name, attrs, ids, outputs);
         return outputs;
