@@ -4,7 +4,8 @@
 // reference; plus per-token time against position in one long run (the KV cache keeps it flat). Prints JSON with
 // the ratios and writes it to bench/out/generation-<time>.json.
 //   node bench/generation/run.mjs [--presets gpt-10m,gpt2-100m] [--backends tensorflow,wasm] [--reps 3] [--torch-threads 2,1] [--rounds 1]
-// Backend `tensorflow-opbyop` is the native engine with its graph functions off (CLASS_IT_NATIVE_FUNCTIONS=0).
+// Backends `tensorflow-opbyop` and `tensorflow-unfused` are the native engine with its graph functions or its
+// oneDNN fused kernels off, for a same-run comparison (../engine-variant.mjs).
 // On a shared machine, --rounds N runs every engine N times, interleaved, and keeps each engine's best throughput
 // (the per-position run and the no-cache check are made in the first round only).
 // Needs the built dist of core, runtime-tfjs and model-gpt:

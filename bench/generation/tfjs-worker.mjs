@@ -5,17 +5,16 @@
 //     KV cache keeps it flat; and, with --no-cache-check, the same 128 tokens re-running the whole sequence;
 //   - tensors left over (must be 0).
 // Usage: node bench/generation/tfjs-worker.mjs <backend> <preset> <reps> [--long] [--no-cache-check]
-//   <backend>: wasm, cpu, tensorflow, or tensorflow-opbyop (native without graph functions)
+//   <backend>: wasm, cpu, tensorflow, or tensorflow with -opbyop / -unfused (../engine-variant.mjs)
 import * as tf from '@tensorflow/tfjs-core';
 import * as rt from '@class-it/runtime-tfjs';
 import { GptModule, resolveGptConfig, gptParameterCount } from '@class-it/model-gpt';
 import { workload } from './workload.mjs';
+import { applyEngineVariant } from '../engine-variant.mjs';
 
 const [backendArg = 'wasm', preset = 'gpt-10m', repsArg = '3', ...flags] = process.argv.slice(2);
-// `tensorflow-opbyop`: the native engine with its graph functions switched off (each op its own TensorFlow call).
-const opByOp = backendArg.endsWith('-opbyop');
-if (opByOp) process.env.CLASS_IT_NATIVE_FUNCTIONS = '0';
-const backend = await rt.initEngine(backendArg.replace(/-opbyop$/, ''));
+const engineVariant = applyEngineVariant(backendArg);
+const backend = await rt.initEngine(engineVariant.backend);
 const config = resolveGptConfig(preset);
 const module = GptModule.create(config, 1);
 const w = workload({ vocab: config.vocab_size });
@@ -85,7 +84,7 @@ if (flags.includes('--no-cache-check')) {
 }
 
 console.log(JSON.stringify({
-  engine: `tfjs-${backend}${opByOp ? '-opbyop' : ''}`,
+  engine: `tfjs-${backend}${engineVariant.variant}`,
   provider: rt.engineDetails()?.provider,
   preset,
   parameters: gptParameterCount(config),
@@ -95,5 +94,6 @@ console.log(JSON.stringify({
   ...(noCache ? { withoutCache: noCache } : {}),
   // decoding steps run as one TensorFlow function (native engine, engine/native-function.ts)
   graphFunctions: rt.nativeFunctionStats(),
+  fusedOps: rt.nativeFusedOps(),
   tensorsLeft: tf.memory().numTensors - before,
 }));

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Where a training step's milliseconds go, on one tfjs backend: wall time of each part of the step (forward +
-// backward, clipping, AdamW, the loss read), and tf.profile's kernel times summed by kernel (with the shapes of the
-// costliest calls). Same step as the bench worker (tfjs-worker.mjs).
-//   node bench/model-gpt/profile.mjs [--preset gpt2-100m] [--backend tensorflow] [--steps 2] [--top 25] [--signatures 3]
+// Where a training step's (or a scoring call's) milliseconds go, on one tfjs backend: wall time of each part of the
+// step (forward + backward, clipping, AdamW, the loss read), and tf.profile's kernel times summed by kernel (with the
+// shapes of the costliest calls). Same step and scoring call as the bench worker (tfjs-worker.mjs).
+//   node bench/model-gpt/profile.mjs [--preset gpt2-100m] [--backend tensorflow] [--phase train|score] [--steps 2]
+//                                    [--top 25] [--signatures 3]
 import * as tf from '@tensorflow/tfjs-core';
 import * as rt from '@class-it/runtime-tfjs';
 import os from 'node:os';
@@ -14,6 +15,8 @@ const preset = opt('preset', 'gpt2-100m');
 const steps = Number(opt('steps', '2'));
 const top = Number(opt('top', '25'));
 const signatures = Number(opt('signatures', '3'));
+const phase = opt('phase', 'train');
+if (phase !== 'train' && phase !== 'score') throw new Error(`--phase must be train or score, got '${phase}'`);
 const backend = await rt.initEngine(opt('backend', 'tensorflow'));
 tf.env().set('CHECK_COMPUTATION_FOR_ERRORS', false); // the profiler would otherwise read every output back
 
@@ -33,7 +36,7 @@ const timed = (part, f) => {
   (parts[part] ??= []).push(performance.now() - t0);
   return r;
 };
-function step(i) {
+function trainStep(i) {
   const batch = rt.batchTensors(rows, tokens);
   const { value, grads } = timed('forward + backward', () => tf.variableGrads(() => rt.weightedLoss(module, batch, true, i), vars));
   const named = new Map(names.map((n, k) => [n, grads[vars[k].name]]));
@@ -43,6 +46,12 @@ function step(i) {
   tf.dispose([value, ...named.values()]);
   rt.disposeBatch(batch);
 }
+
+const queries = w.scoreIds.map((ids) => ({ inputs: ids.slice(0, -1), reads: ids.slice(1).map((t, j) => [j, t]) }));
+function scoreCall() {
+  timed('batchedLogprobs', () => rt.batchedLogprobs(module, queries, { batchSize: 64, temperature: 1, padId: 0 }));
+}
+const step = phase === 'train' ? trainStep : scoreCall;
 
 step(0); // warm-up
 for (const k of Object.keys(parts)) parts[k] = [];
@@ -64,7 +73,7 @@ for (let i = 1; i <= steps; i++) {
 const kernelMs = [...kernels.values()].reduce((s, e) => s + e.ms, 0);
 const perStep = (ms) => +(ms / steps).toFixed(1);
 const report = {
-  preset, backend, parameters: model.parameters, tokensPerStep: tokens, steps, load: os.loadavg().map((v) => +v.toFixed(2)),
+  preset, backend, phase, parameters: model.parameters, tokensPerStep: phase === 'train' ? tokens : queries.reduce((n, q) => n + q.inputs.length, 0), steps, load: os.loadavg().map((v) => +v.toFixed(2)),
   stepMsUnderProfiler: perStep(stepMs),
   kernelMsPerStep: perStep(kernelMs),
   partsMsPerStep: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, perStep(v.reduce((a, b) => a + b, 0))])),

@@ -7,17 +7,17 @@
 // tf.profile (which also checks that it leaves no tensor behind), and the bytes held by weights (and optimizer
 // state) between steps.
 // Usage: node bench/model-gpt/tfjs-worker.mjs <preset> <backend> <train|score> <count>   (prints one JSON line)
-//   <backend>: wasm, cpu, tensorflow, or tensorflow-opbyop (native with its graph functions off: scoring batches
-//   op by op, CLASS_IT_NATIVE_FUNCTIONS=0)
+//   <backend>: wasm, cpu, tensorflow, or tensorflow with -opbyop (graph functions off) / -unfused (oneDNN's fused
+//   kernels off): ../engine-variant.mjs
 import * as tf from '@tensorflow/tfjs-core';
 import * as rt from '@class-it/runtime-tfjs';
 import { benchModel, workload } from './workload.mjs';
+import { applyEngineVariant } from '../engine-variant.mjs';
 
 const [presetArg = 'gpt-10m', backendArg = 'wasm', phase = 'train', countArg = '3'] = process.argv.slice(2);
 const count = Number(countArg);
-const opByOp = backendArg.endsWith('-opbyop');
-if (opByOp) process.env.CLASS_IT_NATIVE_FUNCTIONS = '0';
-const backend = await rt.initEngine(backendArg.replace(/-opbyop$/, ''));
+const engineVariant = applyEngineVariant(backendArg);
+const backend = await rt.initEngine(engineVariant.backend);
 const model = benchModel(presetArg);
 const w = workload(model.vocab);
 const module = model.create(1);
@@ -103,8 +103,9 @@ function peakRssMb() {
 const result = phase === 'train' ? await trainPhase() : phase === 'score' ? await scorePhase() : undefined;
 if (!result) throw new Error(`phase must be train or score, got '${phase}'`);
 console.log(JSON.stringify({
-  engine: `tfjs-${backend}${opByOp ? '-opbyop' : ''}`,
+  engine: `tfjs-${backend}${engineVariant.variant}`,
   graphFunctions: rt.nativeFunctionStats(),
+  fusedOps: rt.nativeFusedOps(),
   provider: rt.engineDetails()?.provider,
   libtensorflow: backend === 'tensorflow' ? tf.backend().binding?.TF_Version : undefined,
   onGpu: backend === 'tensorflow' ? Boolean(tf.backend().isUsingGpuDevice) : false,

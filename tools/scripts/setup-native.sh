@@ -5,8 +5,9 @@
 #   2. air-gapped (this machine image): build the N-API binding against the libtensorflow shipped inside the
 #      `tensorflow_cpu` wheel of the configured pip index (engine-notes.md, about 850 MB unpacked, ~2 min build),
 #      with tfjs-node-graph-functions.patch applied: it adds `binding.addGraphFunction`, with which the runtime runs
-#      a whole decoding step as one TensorFlow function (packages/runtime-tfjs/src/engine/native-function.ts).
-#      The prebuilt binding of route 1 lacks it; the runtime then runs op by op.
+#      a whole decoding step as one TensorFlow function (packages/runtime-tfjs/src/engine/native-function.ts), and
+#      list(string) attributes, with which it calls oneDNN's fused kernels (src/engine/native-fused.ts).
+#      The prebuilt binding of route 1 lacks both; the runtime then runs op by op.
 # tfjs-node is installed with --no-save (it is not a dependency: `npm ci` must work where it cannot install), so a
 # later `npm install`/`npm ci` may prune it; re-running this script is then quick (the wheel and the built
 # binding are cached under .cache/).
@@ -30,7 +31,7 @@ WHEEL_DIR=$CACHE/tfwheel
 # The CPU defaults keep their original cache paths; another wheel (the GPU one) gets its own.
 WHEEL_VARIANT=$([ "$TF_WHEEL_NAME" = tensorflow_cpu ] || echo "-$TF_WHEEL_NAME")
 BUILD_ROOT=$CACHE/${TFJS_NODE_PACKAGE#@tensorflow/}-build
-BUILD_CACHE=$BUILD_ROOT/$TFJS_NODE_VERSION-tf$TF_WHEEL_VERSION$WHEEL_VARIANT-graphfn2
+BUILD_CACHE=$BUILD_ROOT/$TFJS_NODE_VERSION-tf$TF_WHEEL_VERSION$WHEEL_VARIANT-graphfn3
 PATCH=$ROOT/tools/scripts/tfjs-node-graph-functions.patch
 TAG=${SETUP_LOG_TAG:-setup:native}
 
@@ -50,11 +51,14 @@ check() {
 }
 
 # The binding has the functions tfjs-node-graph-functions.patch adds (decoding steps as graph functions).
+# PATCH_REVISION: the binding's CLASS_IT_PATCH, which the patch sets (a binding of an older revision is rebuilt).
+PATCH_REVISION=2
 has_graph_functions() {
   TF_CPP_MIN_LOG_LEVEL=2 node -e "
     require('$TFJS_NODE_PACKAGE');
     const binding = require('@tensorflow/tfjs-core').backend().binding;
     if (typeof binding.addGraphFunction !== 'function' || typeof binding.allOpDefs !== 'function') process.exit(1);
+    if (!(binding.CLASS_IT_PATCH >= $PATCH_REVISION)) process.exit(1);
   "
 }
 
@@ -101,12 +105,16 @@ if [ ! -f "$X/tensorflow/libtensorflow_cc.so.2" ]; then
   unzip -q -o "$WHEEL_DIR"/"$TF_WHEEL_NAME"-"$TF_WHEEL_VERSION"-*.whl 'tensorflow/libtensorflow_cc.so.2' \
     'tensorflow/libtensorflow_framework.so.2' 'tensorflow/include/*' -d "$X"
 fi
-mkdir -p "$PKG/deps/lib"
-rm -rf "$PKG/deps/include"
-ln -sfn "$X/tensorflow/include" "$PKG/deps/include"
-ln -sf "$X/tensorflow/libtensorflow_cc.so.2" "$X/tensorflow/libtensorflow_framework.so.2" "$PKG/deps/lib/"
-ln -sf libtensorflow_cc.so.2 "$PKG/deps/lib/libtensorflow.so"
-ln -sf libtensorflow_framework.so.2 "$PKG/deps/lib/libtensorflow_framework.so"
+# The package's deps/ point at the wheel's libtensorflow and headers.
+link_libtensorflow() {
+  mkdir -p "$PKG/deps/lib"
+  rm -rf "$PKG/deps/include"
+  ln -sfn "$X/tensorflow/include" "$PKG/deps/include"
+  ln -sf "$X/tensorflow/libtensorflow_cc.so.2" "$X/tensorflow/libtensorflow_framework.so.2" "$PKG/deps/lib/"
+  ln -sf libtensorflow_cc.so.2 "$PKG/deps/lib/libtensorflow.so"
+  ln -sf libtensorflow_framework.so.2 "$PKG/deps/lib/libtensorflow_framework.so"
+}
+link_libtensorflow
 
 if [ -d "$BUILD_CACHE/lib" ]; then
   log "reusing the binding built earlier ($BUILD_CACHE)"
@@ -114,6 +122,12 @@ if [ -d "$BUILD_CACHE/lib" ]; then
 else
   NODEDIR_ARGS=()
   [ -f /usr/include/node/node_api.h ] && NODEDIR_ARGS=(--nodedir=/usr)
+  if grep -q AllOpDefs "$PKG/binding/tfjs_binding.cc" && ! grep -q "CLASS_IT_PATCH\", $PATCH_REVISION" "$PKG/binding/tfjs_binding.cc"; then
+    log "the binding's sources carry an older revision of $(basename "$PATCH"): reinstalling $TFJS_NODE_PACKAGE"
+    rm -rf "$PKG"
+    npm install --no-save --ignore-scripts --no-audit --no-fund "$TFJS_NODE_PACKAGE@$TFJS_NODE_VERSION" 2>&1 | tail -3
+    link_libtensorflow
+  fi
   if ! grep -q AllOpDefs "$PKG/binding/tfjs_binding.cc"; then
     log "applying $(basename "$PATCH")"
     (cd "$PKG" && patch -p1 --forward < "$PATCH")

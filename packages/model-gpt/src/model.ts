@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { deriveIndexedSeed } from '@class-it/core';
 import {
   type CausalLMModule, type ForwardOptions, type ForwardOutput, type CachedForwardOptions, type KVCache,
-  matMul, embeddingLookup, gelu, layerNorm, dropout, attentionBias, meanResizedRows, replaceVariable,
+  matMul, linear, embeddingLookup, layerNorm, dropout, attentionBias, meanResizedRows, replaceVariable,
 } from '@class-it/runtime-tfjs';
 import type { GptConfig } from './config.js';
 import { gptWeightSpecs, type NamedTensorData } from './weights.js';
@@ -79,9 +79,9 @@ export class GptModule implements CausalLMModule {
     return variable;
   }
 
-  /** x [N, in] @ W [in, out] + b (HF Conv1D layout). */
-  private linear(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
-    return tf.add(matMul(x, this.v(`${prefix}.weight`)), this.v(`${prefix}.bias`));
+  /** x [N, in] @ W [in, out] + b (HF Conv1D layout), then GPT-2's `gelu_new` for the MLP's first layer. */
+  private linear(x: tf.Tensor2D, prefix: string, activation: 'none' | 'gelu_new' = 'none'): tf.Tensor2D {
+    return linear(x, this.v(`${prefix}.weight`) as tf.Tensor2D, this.v(`${prefix}.bias`) as tf.Tensor1D, activation);
   }
 
   forward(ids: tf.Tensor2D, options: ForwardOptions): ForwardOutput {
@@ -111,7 +111,7 @@ export class GptModule implements CausalLMModule {
         const input = x;
         x = tf.tidy(() => {
           const attended: tf.Tensor2D = tf.add(input, drop(this.attention(this.norm(input, `${p}.ln_1`), batch, time, bias, p, drop), c.resid_pdrop));
-          const h = gelu(this.linear(this.norm(attended, `${p}.ln_2`), `${p}.mlp.c_fc`));
+          const h = this.linear(this.norm(attended, `${p}.ln_2`), `${p}.mlp.c_fc`, 'gelu_new');
           return tf.add(attended, drop(this.linear(h, `${p}.mlp.c_proj`), c.resid_pdrop));
         });
       }
@@ -147,7 +147,7 @@ export class GptModule implements CausalLMModule {
       for (let i = 0; i < c.n_layer; i++) {
         const p = `transformer.h.${i}`;
         x = tf.add(x, this.attention(this.norm(x, `${p}.ln_1`), batch, time, options.attentionBias, p, noDropout, { cache, layer: i }));
-        x = tf.add(x, this.linear(gelu(this.linear(this.norm(x, `${p}.ln_2`), `${p}.mlp.c_fc`)), `${p}.mlp.c_proj`));
+        x = tf.add(x, this.linear(this.linear(this.norm(x, `${p}.ln_2`), `${p}.mlp.c_fc`, 'gelu_new'), `${p}.mlp.c_proj`));
       }
       const last = tf.reshape(tf.slice(tf.reshape(x, [batch, time, c.n_embd]), [0, time - 1, 0], [batch, 1, c.n_embd]), [batch, c.n_embd]);
       const head = c.tie_word_embeddings ? this.v('transformer.wte.weight') : this.v('lm_head.weight');

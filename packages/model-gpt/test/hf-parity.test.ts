@@ -1,7 +1,8 @@
 /**
  * Parity with Python transformers (GPT2LMHeadModel) on the same checkpoint directory, both ways:
  *  - a tiny HF model saved by transformers loads in ours: same logits (1e-4) and the same BabyLM §2.2 scores
- *    as an independent Python implementation of the rule;
+ *    as an independent Python implementation of the rule (on wasm and cpu, and on the native engine, with its
+ *    oneDNN fused kernels, when `npm run setup:native` installed it);
  *  - ours saved by `model.save()` opens with AutoModelForCausalLM / AutoTokenizer: same ids, logits, scores.
  * Needs `<repo>/.venv/bin/python` with torch + transformers + tokenizers; skipped loudly otherwise.
  */
@@ -93,10 +94,16 @@ describe.skipIf(!ready)('HF transformers parity (GPT-2)', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('an HF GPT2LMHeadModel directory loads in ours with equal logits and BabyLM scores (wasm and cpu)', async () => {
+  it('an HF GPT2LMHeadModel directory loads in ours with equal logits and BabyLM scores (wasm, cpu, native)', async () => {
     const dir = hfDir();
     const ref = reference.made;
-    for (const backend of ['wasm', 'cpu'] as const) {
+    const backends: string[] = ['wasm', 'cpu'];
+    try {
+      if ((await initEngine('tensorflow')) === 'tensorflow') backends.push('tensorflow');
+    } catch {
+      console.warn('gpt hf-parity: no native tensorflow backend here (npm run setup:native); wasm and cpu only');
+    }
+    for (const backend of backends) {
       await initEngine(backend);
       const model = await arch.load(dir);
       expect(model.info.parameterCount).toBe(arch.parameterCount(model.config));

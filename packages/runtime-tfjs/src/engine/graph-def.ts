@@ -6,7 +6,7 @@
 
 /** One attribute value, as tfjs-node passes it to its binding (`{ name, type, value }`), typed by kind. */
 export type GraphAttr =
-  | { kind: 'string'; value: string }
+  | { kind: 'string'; value: string | string[] }
   | { kind: 'int'; value: number | number[] }
   | { kind: 'float'; value: number | number[] }
   | { kind: 'bool'; value: boolean | boolean[] }
@@ -112,7 +112,12 @@ function attrProto(attr: GraphAttr): ProtoWriter {
   const w = new ProtoWriter();
   const v = attr.value;
   switch (attr.kind) {
-    case 'string': return w.string(2, attr.value);
+    case 'string': {
+      if (!Array.isArray(v)) return w.string(2, v as string);
+      const list = new ProtoWriter();
+      for (const item of v as string[]) list.string(2, item); // ListValue.s
+      return w.message(1, list);
+    }
     case 'type': return w.int(6, attr.value);
     case 'types': return w.message(1, new ProtoWriter().packedInts(6, attr.value));
     case 'shape': return w.message(7, shapeProto(attr.value));

@@ -1,3 +1,4 @@
 export * from './backend.js';
 export * from './ops.js';
 export { NativeFunction, nativeFunctionStats, nativeFunctionsAvailable } from './native-function.js';
+export { nativeFusedOps, type NativeFusedOps } from './native-fused.js';

@@ -208,7 +208,7 @@ class GraphRecorder {
   private attr(a: NativeAttr): GraphAttr {
     const b = this.binding;
     switch (a.type) {
-      case b.TF_ATTR_STRING: return { kind: 'string', value: String(a.value) };
+      case b.TF_ATTR_STRING: return { kind: 'string', value: Array.isArray(a.value) ? a.value.map(String) : String(a.value) };
       case b.TF_ATTR_INT: return { kind: 'int', value: a.value as number | number[] };
       case b.TF_ATTR_FLOAT: return { kind: 'float', value: a.value as number | number[] };
       case b.TF_ATTR_BOOL: return { kind: 'bool', value: a.value as boolean | boolean[] };
@@ -221,15 +221,22 @@ class GraphRecorder {
   }
 }
 
+let tracing = 0;
+
+/** True while `traceGraph` runs its body (code that picks kernels can pick those that suit a graph). */
+export function isTracingGraph(): boolean {
+  return tracing > 0;
+}
+
 /** Run `body` eagerly while recording its ops: its outputs, and its graph or why it cannot be one. */
 export function traceGraph(inputs: tf.Tensor[], body: () => tf.Tensor[]): { outputs: tf.Tensor[]; graph?: TracedGraph; problem?: string } {
   const backend = kernelBackend();
   const real = backend.binding;
   const recorder = new GraphRecorder(real);
   backend.getInputTensorIds(inputs).forEach((id, i) => recorder.addInput(id, inputs[i]!.dtype));
-  const tracing = Object.create(real) as Binding;
+  const tracingBinding = Object.create(real) as Binding;
   // The binding's own properties are read-only: the tracing one shadows them on a child object.
-  Object.defineProperties(tracing, {
+  Object.defineProperties(tracingBinding, {
     executeOp: {
       value: (name: string, attrs: NativeAttr[], ids: number[], count: number) => {
         const outputs = real.executeOp(name, attrs, ids, count);
@@ -267,11 +274,13 @@ export function traceGraph(inputs: tf.Tensor[], body: () => tf.Tensor[]): { outp
     });
     return ids;
   };
-  backend.binding = tracing;
+  backend.binding = tracingBinding;
   let outputs: tf.Tensor[];
+  tracing++;
   try {
     outputs = body();
   } finally {
+    tracing--;
     backend.binding = real;
     if (ownIds) Object.defineProperty(backend, 'getInputTensorIds', ownIds);
     else delete (backend as Partial<KernelBackend>).getInputTensorIds;

@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs-core';
 /** The parts of tfjs-node's `NodeJSKernelBackend` used here. */
 export interface NativeBackend {
   binding: {
-    TF_ATTR_BOOL: number; TF_ATTR_INT: number; TF_ATTR_TYPE: number; TF_ATTR_STRING: number; TF_ATTR_SHAPE: number;
+    TF_ATTR_BOOL: number; TF_ATTR_INT: number; TF_ATTR_FLOAT: number; TF_ATTR_TYPE: number; TF_ATTR_STRING: number;
+    TF_ATTR_SHAPE: number;
     TF_FLOAT: number; TF_INT32: number;
   };
   executeSingleOutput(name: string, attrs: NativeAttr[], inputs: tf.TensorInfo[]): tf.Tensor;
@@ -34,7 +35,8 @@ export function nativeBackend(): NativeBackend {
   return tf.backend() as unknown as NativeBackend;
 }
 
-/** Attribute helpers: a dtype attribute, a bool, a string and a shape. */
+/** Attribute helpers: a dtype attribute, a bool, an int, a float, a string (or a list of strings: only with the
+ *  patched binding, tools/scripts/tfjs-node-graph-functions.patch) and a shape. */
 export const nativeAttr = {
   float32(native: NativeBackend, name: string): NativeAttr {
     return { name, type: native.binding.TF_ATTR_TYPE, value: native.binding.TF_FLOAT };
@@ -45,7 +47,13 @@ export const nativeAttr = {
   bool(native: NativeBackend, name: string, value: boolean): NativeAttr {
     return { name, type: native.binding.TF_ATTR_BOOL, value };
   },
-  string(native: NativeBackend, name: string, value: string): NativeAttr {
+  int(native: NativeBackend, name: string, value: number): NativeAttr {
+    return { name, type: native.binding.TF_ATTR_INT, value };
+  },
+  float(native: NativeBackend, name: string, value: number): NativeAttr {
+    return { name, type: native.binding.TF_ATTR_FLOAT, value };
+  },
+  string(native: NativeBackend, name: string, value: string | string[]): NativeAttr {
     return { name, type: native.binding.TF_ATTR_STRING, value };
   },
   shape(native: NativeBackend, name: string, value: number[]): NativeAttr {
@@ -97,4 +105,11 @@ export function nativeGatherRows(table: tf.Tensor, indices: tf.Tensor): tf.Tenso
 export function nativeSelect(condition: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const native = nativeBackend();
   return native.executeSingleOutput('SelectV2', [nativeAttr.float32(native, 'T')], [condition, a, b]);
+}
+
+/** log softmax over the last axis of a 2-D float32 tensor: TensorFlow's `LogSoftmax`, one kernel for the
+ *  (x − max) − log Σ exp(x − max) that tf.logSoftmax makes of five. */
+export function nativeLogSoftmax(logits: tf.Tensor2D): tf.Tensor2D {
+  const native = nativeBackend();
+  return native.executeSingleOutput('LogSoftmax', [nativeAttr.float32(native, 'T')], [logits]) as tf.Tensor2D;
 }

@@ -7,12 +7,15 @@
  *  - `embeddingLookup`: gather whose gradient is a scatterND (wasm has no UnsortedSegmentSum kernel).
  *  - `gelu`: GPT-2's `gelu_new` (tanh approximation), with x*x*x (pow is slow on wasm); `layerNorm`. Both have
  *    hand-written gradients (fewer kernels than tfjs's automatic ones).
+ *  - `linear` (x·W + b, optionally then `gelu`) and `layerNorm`: on the native CPU engine, when no gradient is
+ *    recorded (scoring, generation), one oneDNN kernel each (./native-fused.ts).
  *  - `dropout`: seeded, so a seed fixes every mask (on native TensorFlow, drawn by TensorFlow).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import './backend.js';
 import { dropoutMask } from './dropout-mask.js';
 import { isNativeEngine, nativeAttr, nativeBackend, nativeGatherRows, nativeStatelessUniform } from './native.js';
+import { nativeLayerNorm, nativeLinear, useNativeFused, type FusedReference } from './native-fused.js';
 
 /** Swap the last two axes. */
 export function swapLastTwo<T extends tf.Tensor>(x: T): T {
@@ -194,6 +197,15 @@ function consume<T extends tf.Tensor>(result: T, ...used: tf.Tensor[]): T {
  * (eleven kernels instead of the ~30 of tfjs's automatic gradient of the forward ops).
  */
 export function layerNorm<T extends tf.Tensor>(x: T, weight: tf.Tensor1D, bias: tf.Tensor1D, epsilon: number): T {
+  if (useNativeFused('layerNorm', FUSED_REFERENCE)) {
+    if (x.rank === 2) return nativeLayerNorm(x as unknown as tf.Tensor2D, weight, bias, epsilon) as unknown as T;
+    const width = x.shape[x.rank - 1]!;
+    return tf.tidy(() => tf.reshape(nativeLayerNorm(tf.reshape(x, [-1, width]), weight, bias, epsilon), x.shape)) as T;
+  }
+  return layerNormOpByOp(x, weight, bias, epsilon);
+}
+
+function layerNormOpByOp<T extends tf.Tensor>(x: T, weight: tf.Tensor1D, bias: tf.Tensor1D, epsilon: number): T {
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [input, w, b, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
     const axis = input.rank - 1;
@@ -222,6 +234,24 @@ export function layerNorm<T extends tf.Tensor>(x: T, weight: tf.Tensor1D, bias: 
   });
   return op(x, weight, bias) as T;
 }
+
+/**
+ * A dense layer: x [N, in] · weight [in, out] + bias [out], then GPT-2's `gelu_new` when `activation` is 'gelu_new'.
+ * The same kernels as `matMul`, `tf.add` and `gelu`, except on the native CPU engine without a gradient, where it
+ * is one oneDNN kernel (the values within float32 rounding of these).
+ */
+export function linear(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D, activation: 'none' | 'gelu_new' = 'none'): tf.Tensor2D {
+  if (useNativeFused('linear', FUSED_REFERENCE)) return nativeLinear(x, weight, bias, activation);
+  return linearOpByOp(x, weight, bias, activation);
+}
+
+function linearOpByOp(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D, activation: 'none' | 'gelu_new'): tf.Tensor2D {
+  const affine = tf.add(matMul(x, weight), bias) as tf.Tensor2D;
+  return activation === 'none' ? affine : gelu(affine);
+}
+
+/** The op-by-op forms the fused kernels are checked against before their first use. */
+const FUSED_REFERENCE: FusedReference = { layerNorm: layerNormOpByOp, linear: linearOpByOp };
 
 /**
  * Inverted dropout with a seeded mask: rate 0 or no training returns x unchanged; a seed fixes the mask on each

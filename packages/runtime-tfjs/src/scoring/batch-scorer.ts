@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ClassItError } from '@class-it/core';
 import type { CausalLMModule } from '../causal-lm.js';
+import { isNativeEngine, nativeLogSoftmax } from '../engine/native.js';
 
 /**
  * Token budget of one batch, as hidden-state elements (tokens x hidden size): 2,048 tokens at width 256, 682 at 768.
@@ -109,8 +110,9 @@ interface BatchReads {
 /**
  * log softmax(logits[position] / temperature)[token] for every read of one batch. The model runs once; its LM
  * head (`lmHead`, when the module has one) runs only on the rows read, `LOGITS_PER_CHUNK` logits at a time, so
- * neither a [B, T, V] logits tensor nor a [reads, V] log-softmax is ever materialised. The numbers are
- * tf.logSoftmax's: (x - max) - log Σ exp(x - max), read at the token.
+ * no [B, T, V] logits tensor is ever materialised. The numbers are tf.logSoftmax's: (x - max) - log Σ exp(x - max),
+ * read at the token (on native TensorFlow its one-kernel `LogSoftmax`, on the other engines without the [reads, V]
+ * log-softmax).
  */
 function readLogprobs(module: CausalLMModule, batch: BatchReads): Float32Array {
   const count = batch.tokens.length;
@@ -132,14 +134,17 @@ function readLogprobs(module: CausalLMModule, batch: BatchReads): Float32Array {
         const part = tf.slice(rows, [start, 0], [n, rows.shape[1]]);
         let logits = head ? head(part) : part;
         if (batch.temperature !== 1) logits = tf.div(logits, batch.temperature);
-        const shifted = tf.sub(logits, tf.max(logits, 1, true));
-        const logSumExp = tf.log(tf.sum(tf.exp(shifted), 1));
         const at = new Int32Array(2 * n);
         for (let i = 0; i < n; i++) {
           at[2 * i] = i;
           at[2 * i + 1] = batch.tokens[start + i]!;
         }
-        return tf.sub(tf.gatherND(shifted, tf.tensor2d(at, [n, 2], 'int32')), logSumExp).dataSync() as Float32Array;
+        const positions = tf.tensor2d(at, [n, 2], 'int32');
+        // Native TensorFlow: its LogSoftmax kernel, the same formula in one kernel instead of five.
+        if (isNativeEngine()) return tf.gatherND(nativeLogSoftmax(logits), positions).dataSync() as Float32Array;
+        const shifted = tf.sub(logits, tf.max(logits, 1, true));
+        const logSumExp = tf.log(tf.sum(tf.exp(shifted), 1));
+        return tf.sub(tf.gatherND(shifted, positions), logSumExp).dataSync() as Float32Array;
       });
       out.set(picked, start);
     }

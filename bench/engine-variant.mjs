@@ -1,0 +1,15 @@
+// The bench workers' engine argument: a tfjs backend name, optionally with suffixes that switch off one native
+// speed-up for a same-run comparison (they set the runtime's switches before the engine starts):
+//   -opbyop   graph functions off (CLASS_IT_NATIVE_FUNCTIONS=0: decoding steps and training micro-batches op by op)
+//   -unfused  oneDNN's fused kernels off (CLASS_IT_NATIVE_FUSED_OPS=0: layer norm, x·W + b and GELU as separate ops)
+// e.g. `tensorflow-unfused`, `tensorflow-opbyop-unfused`. Returns the backend to pass to initEngine.
+const SWITCHES = { opbyop: 'CLASS_IT_NATIVE_FUNCTIONS', unfused: 'CLASS_IT_NATIVE_FUSED_OPS' };
+
+export function applyEngineVariant(arg) {
+  const pieces = arg.split('-');
+  let end = pieces.length;
+  while (end > 1 && pieces[end - 1] in SWITCHES) end--;
+  const suffixes = pieces.slice(end);
+  for (const suffix of suffixes) process.env[SWITCHES[suffix]] = '0';
+  return { backend: pieces.slice(0, end).join('-'), variant: suffixes.map((s) => `-${s}`).join('') };
+}
