@@ -109,6 +109,34 @@ describe('engine', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('batched products of one row (a decoding step\'s attention) on native TensorFlow: tf.matMul\'s values', async () => {
+    if ((await initEngine('auto')) !== 'tensorflow') {
+      console.warn('SKIPPED: one-row matMul on native TensorFlow: @tensorflow/tfjs-node is not installed (npm run setup:native)');
+      return;
+    }
+    const cases: Array<[boolean, boolean, number[], number[]]> = [
+      [false, true, [1, 4, 1, 64], [1, 4, 144, 64]], // q·kᵀ
+      [false, false, [8, 4, 1, 144], [8, 4, 144, 64]], // weights·v
+      [true, false, [2, 3, 5, 1], [2, 3, 5, 7]],
+    ];
+    for (const [tA, tB, sa, sb] of cases) {
+      const product = async (backend: string) => {
+        await tf.setBackend(backend);
+        return tf.tidy(() => {
+          const a = tf.tensor(values(sa.reduce((x, y) => x * y), 1), sa);
+          const b = tf.tensor(values(sb.reduce((x, y) => x * y), 2), sb);
+          return (backend === 'cpu' ? tf.matMul(a, b, tA, tB) : matMul(a, b, tA, tB)).dataSync().slice();
+        });
+      };
+      const want = await product('cpu');
+      const before = tf.memory().numTensors;
+      const got = await product('tensorflow');
+      expect(tf.memory().numTensors).toBe(before);
+      expect(got.length).toBe(want.length);
+      expect(maxAbsDiff(got, want)).toBeLessThan(1e-5);
+    }
+  });
+
   it('embeddingLookup gradient sums duplicate ids (scatterND) on wasm and cpu', async () => {
     for (const backend of ['wasm', 'cpu']) {
       await tf.setBackend(backend);

@@ -14,7 +14,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import './backend.js';
 import { dropoutMask } from './dropout-mask.js';
-import { isNativeEngine, nativeAttr, nativeBackend, nativeGatherRows, nativeStatelessUniform } from './native.js';
+import {
+  isNativeEngine, nativeAttr, nativeBackend, nativeBatchMatMulOneRow, nativeGatherRows, nativeStatelessUniform,
+} from './native.js';
 import { nativeLayerNorm, nativeLinear, useNativeFused, type FusedReference } from './native-fused.js';
 
 /** Swap the last two axes. */
@@ -97,8 +99,13 @@ tf.registerGradient({
 
 export function matMul<T extends tf.Tensor>(a: T, b: tf.Tensor, transposeA = false, transposeB = false): T {
   if (!useNNOnlyMatMul()) {
-    // Native TensorFlow: a 2-D product is TensorFlow's own MatMul op (see `NATIVE_MATMUL_2D`), batched ones tf.matMul.
+    // Native TensorFlow: a 2-D product is TensorFlow's own MatMul op (see `NATIVE_MATMUL_2D`), batched ones tf.matMul,
+    // except a product of one row per batch entry without a gradient (`nativeBatchMatMulOneRow`).
     if (a.rank === 2 && b.rank === 2) return tf.engine().runKernel(NATIVE_MATMUL_2D, { a, b }, { transposeA, transposeB }) as unknown as T;
+    const rowsOfA = a.shape[a.rank - (transposeA ? 1 : 2)];
+    if (rowsOfA === 1 && a.dtype === 'float32' && b.dtype === 'float32' && !tf.engine().isTapeOn()) {
+      return nativeBatchMatMulOneRow(a, b, transposeA, transposeB) as unknown as T; // a decoding step's attention
+    }
     return tf.matMul(a as tf.Tensor, b, transposeA, transposeB) as unknown as T;
   }
   if (a.rank !== b.rank) {
