@@ -1,6 +1,6 @@
 /**
- * oneDNN's fused kernels in TensorFlow, for forward passes without a gradient (scoring, generation, evaluation) on
- * the native CPU engine:
+ * oneDNN's fused kernels in TensorFlow, for forward passes without a gradient (scoring, evaluation, generation's
+ * prefill) on the native CPU engine:
  *  - `_MklLayerNorm`: a layer norm in one kernel (instead of nine: mean, centre, square, mean, add, rsqrt, two
  *    products and a sum);
  *  - `_MklNativeFusedMatMul` with `fused_ops` [BiasAdd] or [BiasAdd, GeluApproximate]: x·W + b, and GPT-2's
@@ -16,7 +16,7 @@
  * formula; what fails or disagrees stays off. `CLASS_IT_NATIVE_FUSED_OPS=0` switches them off.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { isNativeEngine, nativeAttr, nativeBackend, type NativeBackend } from './native.js';
+import { isNativeCpuEngine, isNativeEngine, nativeAttr, nativeBackend, type NativeBackend } from './native.js';
 import { isTracingGraph } from './native-trace.js';
 
 /** Which fused kernels passed the probe in this process. */
@@ -86,8 +86,7 @@ export function nativeLinear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, act
  */
 function probeNativeFusedOps(reference: FusedReference): NativeFusedOps {
   const none = { layerNorm: false, linear: false };
-  const native = nativeBackend() as NativeBackend & { isUsingGpuDevice?: boolean };
-  if (process.env.CLASS_IT_NATIVE_FUSED_OPS === '0' || native.isUsingGpuDevice) return none;
+  if (process.env.CLASS_IT_NATIVE_FUSED_OPS === '0' || !isNativeCpuEngine()) return none;
   const agrees = (fused: () => tf.Tensor, plain: () => tf.Tensor): boolean => {
     try {
       return tf.tidy(() => tf.max(tf.abs(tf.sub(fused(), plain()))).dataSync()[0]! <= 1e-4);

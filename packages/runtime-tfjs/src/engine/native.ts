@@ -29,6 +29,12 @@ export function isNativeEngine(): boolean {
   return tf.getBackend() === 'tensorflow';
 }
 
+/** True when the current tfjs backend is native TensorFlow on the CPU (tfjs-node, or tfjs-node-gpu without a GPU):
+ *  where the CPU-specific kernel choices below and in ./native-fused.ts apply. */
+export function isNativeCpuEngine(): boolean {
+  return isNativeEngine() && !(tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice;
+}
+
 /** The native backend (call only when `isNativeEngine()`). */
 export function nativeBackend(): NativeBackend {
   if (!isNativeEngine()) throw new Error(`native TensorFlow op requested on the '${tf.getBackend()}' backend`);
@@ -116,9 +122,9 @@ export function nativeLogSoftmax(logits: tf.Tensor2D): tf.Tensor2D {
 
 /**
  * op(a)·op(b) for batched operands whose product has ONE row per batch entry (a decoding step's attention: one query
- * against the cached keys): TensorFlow's `BatchMatMulV3`, whose Eigen kernel takes ~20 µs at [1, 4, 1, 64]·[1, 4, 64,
- * 144] where `BatchMatMulV2` (which oneDNN takes over) takes ~60–230 µs. For many rows oneDNN's is far faster (the
- * scoring shapes: 0.17 against 1.0 ms), so only for one row. No gradient.
+ * against the cached keys): TensorFlow's `BatchMatMulV3`, whose Eigen CPU kernel takes ~20 µs at [1, 4, 1, 64]·[1, 4,
+ * 64, 144] where `BatchMatMulV2` (which oneDNN takes over) takes ~60–230 µs. For many rows oneDNN's is far faster (the
+ * scoring shapes: 0.17 against 1.0 ms), so only for one row, and only on the CPU (`isNativeCpuEngine`). No gradient.
  */
 export function nativeBatchMatMulOneRow(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
   const native = nativeBackend();

@@ -15,7 +15,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import './backend.js';
 import { dropoutMask } from './dropout-mask.js';
 import {
-  isNativeEngine, nativeAttr, nativeBackend, nativeBatchMatMulOneRow, nativeGatherRows, nativeStatelessUniform,
+  isNativeCpuEngine, isNativeEngine, nativeAttr, nativeBackend, nativeBatchMatMulOneRow, nativeGatherRows,
+  nativeStatelessUniform,
 } from './native.js';
 import { nativeLayerNorm, nativeLinear, useNativeFused, type FusedReference } from './native-fused.js';
 
@@ -103,7 +104,7 @@ export function matMul<T extends tf.Tensor>(a: T, b: tf.Tensor, transposeA = fal
     // except a product of one row per batch entry without a gradient (`nativeBatchMatMulOneRow`).
     if (a.rank === 2 && b.rank === 2) return tf.engine().runKernel(NATIVE_MATMUL_2D, { a, b }, { transposeA, transposeB }) as unknown as T;
     const rowsOfA = a.shape[a.rank - (transposeA ? 1 : 2)];
-    if (rowsOfA === 1 && a.dtype === 'float32' && b.dtype === 'float32' && !tf.engine().isTapeOn()) {
+    if (rowsOfA === 1 && a.dtype === 'float32' && b.dtype === 'float32' && !tf.engine().isTapeOn() && isNativeCpuEngine()) {
       return nativeBatchMatMulOneRow(a, b, transposeA, transposeB) as unknown as T; // a decoding step's attention
     }
     return tf.matMul(a as tf.Tensor, b, transposeA, transposeB) as unknown as T;
