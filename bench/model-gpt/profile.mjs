@@ -73,7 +73,9 @@ for (let i = 1; i <= steps; i++) {
 const kernelMs = [...kernels.values()].reduce((s, e) => s + e.ms, 0);
 const perStep = (ms) => +(ms / steps).toFixed(1);
 const report = {
-  preset, backend, phase, parameters: model.parameters, tokensPerStep: phase === 'train' ? tokens : queries.reduce((n, q) => n + q.inputs.length, 0), steps, load: os.loadavg().map((v) => +v.toFixed(2)),
+  preset, backend, phase, parameters: model.parameters,
+  tokensPerStep: phase === 'train' ? tokens : queries.reduce((n, q) => n + q.inputs.length, 0),
+  steps, load: os.loadavg().map((v) => +v.toFixed(2)),
   stepMsUnderProfiler: perStep(stepMs),
   kernelMsPerStep: perStep(kernelMs),
   partsMsPerStep: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, perStep(v.reduce((a, b) => a + b, 0))])),
