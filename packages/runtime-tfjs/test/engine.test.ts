@@ -4,6 +4,7 @@ import {
   initEngine, ensureEngine, currentBackend, engineDetails, matMul, embeddingLookup, gelu, dropout, layerNorm, nativeFusedOps,
 } from '../src/engine/index.js';
 import { nativeEngine } from './native-engine.js';
+import { plainGelu, plainLayerNorm } from './formulas.js';
 
 /** Deterministic pseudo-random floats. */
 function values(n: number, seed: number): Float32Array {
@@ -179,13 +180,7 @@ describe('engine', () => {
     const w = tf.tensor1d(values(16, 5).map((v) => 1 + v));
     const b = tf.tensor1d(values(16, 6));
     const up = tf.tensor(values(6 * 5 * 16, 7), [6, 5, 16]);
-    const plainGelu = (t: tf.Tensor) => tf.mul(tf.mul(t, 0.5), tf.add(tf.tanh(tf.mul(tf.add(t, tf.mul(tf.mul(tf.mul(t, t), t), 0.044715)), Math.sqrt(2 / Math.PI))), 1));
-    const plainNorm = (t: tf.Tensor, gain: tf.Tensor, shift: tf.Tensor) => {
-      const mean = tf.mean(t, -1, true);
-      const centred = tf.sub(t, mean);
-      const variance = tf.mean(tf.mul(centred, centred), -1, true);
-      return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, 1e-5))), gain), shift);
-    };
+    const plainNorm = (t: tf.Tensor, gain: tf.Tensor, shift: tf.Tensor) => plainLayerNorm(t, gain, shift, 1e-5);
     const read = (ts: tf.Tensor[]) => ts.map((t) => t.dataSync().slice());
     const [geluGot, geluWant, normGot, normWant] = tf.tidy(() => [
       read([gelu(x), ...tf.grads((t: tf.Tensor) => tf.sum(tf.mul(gelu(t), up)))([x])]),

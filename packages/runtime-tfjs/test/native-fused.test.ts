@@ -10,22 +10,12 @@ import { gelu, layerNorm, linear, matMul } from '../src/engine/ops.js';
 import { nativeFusedOps } from '../src/engine/native-fused.js';
 import { nativeBackend } from '../src/engine/native.js';
 import { nativeEngine } from './native-engine.js';
+import { plainGelu, plainLayerNorm } from './formulas.js';
 
 const native = await nativeEngine();
 const patched = native && Number((nativeBackend().binding as unknown as { CLASS_IT_PATCH?: number }).CLASS_IT_PATCH) >= 2;
 if (!patched) console.warn('SKIPPED native-fused tests: no native TensorFlow backend with the patched binding (npm run setup:native)');
 
-/** The formulas, written out with tfjs ops (what the WASM and CPU engines compute). */
-function layerNormFormula(x: tf.Tensor2D, w: tf.Tensor1D, b: tf.Tensor1D, epsilon: number): tf.Tensor {
-  const mean = tf.mean(x, 1, true);
-  const centred = tf.sub(x, mean);
-  const variance = tf.mean(tf.square(centred), 1, true);
-  return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, epsilon))), w), b);
-}
-function geluNewFormula(x: tf.Tensor): tf.Tensor {
-  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
-}
 const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
 
 describe.skipIf(!patched)('oneDNN fused kernels on the native engine', () => {
@@ -37,14 +27,14 @@ describe.skipIf(!patched)('oneDNN fused kernels on the native engine', () => {
 
   it('both pass the probe and give the formulas within float32 rounding', () => {
     tf.tidy(() => {
-      expect(maxDiff(layerNorm(x, gain, shift, 1e-5), layerNormFormula(x, gain, shift, 1e-5))).toBeLessThan(1e-5);
+      expect(maxDiff(layerNorm(x, gain, shift, 1e-5), plainLayerNorm(x, gain, shift, 1e-5))).toBeLessThan(1e-5);
       expect(nativeFusedOps()).toEqual({ layerNorm: true, linear: true });
       const affine = tf.add(tf.matMul(x, w), b);
       expect(maxDiff(linear(x, w, b), affine)).toBeLessThan(1e-5);
-      expect(maxDiff(linear(x, w, b, 'gelu_new'), geluNewFormula(affine))).toBeLessThan(1e-5);
+      expect(maxDiff(linear(x, w, b, 'gelu_new'), plainGelu(affine))).toBeLessThan(1e-5);
       // a 3-D input is normalised over its last axis too
       const x3 = tf.reshape(x, [1, 37, 48]);
-      expect(maxDiff(tf.reshape(layerNorm(x3, gain, shift, 1e-5), [37, 48]), layerNormFormula(x, gain, shift, 1e-5))).toBeLessThan(1e-5);
+      expect(maxDiff(tf.reshape(layerNorm(x3, gain, shift, 1e-5), [37, 48]), plainLayerNorm(x, gain, shift, 1e-5))).toBeLessThan(1e-5);
     });
   });
 
@@ -54,7 +44,7 @@ describe.skipIf(!patched)('oneDNN fused kernels on the native engine', () => {
       const before = linear(x, weight as tf.Tensor2D, b, 'gelu_new');
       weight.assign(tf.mul(w, -0.5) as tf.Tensor2D);
       const after = linear(x, weight as tf.Tensor2D, b, 'gelu_new');
-      expect(maxDiff(after, geluNewFormula(tf.add(tf.matMul(x, tf.mul(w, -0.5)), b)))).toBeLessThan(1e-5);
+      expect(maxDiff(after, plainGelu(tf.add(tf.matMul(x, tf.mul(w, -0.5)), b)))).toBeLessThan(1e-5);
       expect(maxDiff(after, before)).toBeGreaterThan(0.1);
     });
     weight.dispose();
@@ -63,7 +53,7 @@ describe.skipIf(!patched)('oneDNN fused kernels on the native engine', () => {
   it('steps aside under a gradient tape: the gradients are the hand-written ones', () => {
     tf.tidy(() => {
       const loss = (input: tf.Tensor) => tf.sum(tf.mul(linear(layerNorm(input as tf.Tensor2D, gain, shift, 1e-5), w, b, 'gelu_new'), 0.1));
-      const reference = (input: tf.Tensor) => tf.sum(tf.mul(gelu(tf.add(matMul(layerNormFormula(input as tf.Tensor2D, gain, shift, 1e-5) as tf.Tensor2D, w), b)), 0.1));
+      const reference = (input: tf.Tensor) => tf.sum(tf.mul(gelu(tf.add(matMul(plainLayerNorm(input as tf.Tensor2D, gain, shift, 1e-5) as tf.Tensor2D, w), b)), 0.1));
       const dx = tf.grad(loss)(x);
       expect(maxDiff(dx, tf.grad(reference)(x))).toBeLessThan(1e-4);
       expect(tf.max(tf.abs(dx)).dataSync()[0]).toBeGreaterThan(1e-3);
