@@ -2,8 +2,10 @@
 // speed-up for a same-run comparison (they set the runtime's switches before the engine starts):
 //   -opbyop   graph functions off (CLASS_IT_NATIVE_FUNCTIONS=0: decoding steps and training micro-batches op by op)
 //   -unfused  oneDNN's fused kernels off (CLASS_IT_NATIVE_FUSED_OPS=0: layer norm, x·W + b and GELU as separate ops)
-// e.g. `tensorflow-unfused`, `tensorflow-opbyop-unfused`. Returns the backend to pass to initEngine.
-const SWITCHES = { opbyop: 'CLASS_IT_NATIVE_FUNCTIONS', unfused: 'CLASS_IT_NATIVE_FUSED_OPS' };
+//   -stockbmm wasm's batched products by tfjs-backend-wasm's own kernel (CLASS_IT_WASM_BATCHED_MATMUL=0), not one
+//             XNNPACK GEMM per batch entry
+// e.g. `tensorflow-unfused`, `tensorflow-opbyop-unfused`, `wasm-stockbmm`. Returns the backend to pass to initEngine.
+const SWITCHES = { opbyop: 'CLASS_IT_NATIVE_FUNCTIONS', unfused: 'CLASS_IT_NATIVE_FUSED_OPS', stockbmm: 'CLASS_IT_WASM_BATCHED_MATMUL' };
 
 export function applyEngineVariant(arg) {
   const pieces = arg.split('-');

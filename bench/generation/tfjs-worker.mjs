@@ -95,5 +95,6 @@ console.log(JSON.stringify({
   // decoding steps run as one TensorFlow function (native engine, engine/native-function.ts)
   graphFunctions: rt.nativeFunctionStats(),
   fusedOps: rt.nativeFusedOps(),
+  wasmBatchedMatMul: rt.wasmBatchedMatMulAvailable(),
   tensorsLeft: tf.memory().numTensors - before,
 }));

@@ -106,6 +106,7 @@ console.log(JSON.stringify({
   engine: `tfjs-${backend}${engineVariant.variant}`,
   graphFunctions: rt.nativeFunctionStats(),
   fusedOps: rt.nativeFusedOps(),
+  wasmBatchedMatMul: rt.wasmBatchedMatMulAvailable(),
   provider: rt.engineDetails()?.provider,
   libtensorflow: backend === 'tensorflow' ? tf.backend().binding?.TF_Version : undefined,
   onGpu: backend === 'tensorflow' ? Boolean(tf.backend().isUsingGpuDevice) : false,

@@ -3,6 +3,7 @@
  * (measurements: shared/specs/engine-notes.md §2).
  *  - `matMul`: on wasm, BatchMatMul with transposed layouts is 10-40x slower than NN, and tf.matMul's own
  *    gradient uses them; so on wasm the forward and backward use only NN matMuls plus explicit transposes.
+ *    Batched products on wasm run one XNNPACK GEMM per batch entry (./wasm-batched.ts).
  *    On native TensorFlow it is tf.matMul for batched products and TensorFlow's 2-D MatMul op for 2-D ones.
  *  - `embeddingLookup`: gather whose gradient is a scatterND (wasm has no UnsortedSegmentSum kernel).
  *  - `gelu`: GPT-2's `gelu_new` (tanh approximation), with x*x*x (pow is slow on wasm); `layerNorm`. Both have
@@ -19,6 +20,7 @@ import {
   nativeStatelessUniform,
 } from './native.js';
 import { nativeLayerNorm, nativeLinear, useNativeFused, type FusedReference } from './native-fused.js';
+import { useWasmBatched, wasmBatchedProduct } from './wasm-batched.js';
 
 /** Swap the last two axes. */
 export function swapLastTwo<T extends tf.Tensor>(x: T): T {
@@ -39,8 +41,7 @@ function useNNOnlyMatMul(): boolean {
  * op(x) @ op(y) (op = optional transpose of the last two axes) with NN kernels only, by the cheaper of two
  * equal forms: transpose the operands that need it, or compute T(op(y)) @ T(op(x)) and transpose the result.
  * The count is elements moved by transposes (e.g. the tied LM head's dW = dy^T h: transposing dy [N, V] costs
- * far more than transposing h [N, d] and the [d, V] result). Batched (rank > 2) products stay one kernel: on
- * wasm it is slow (~3 GFLOP/s), but slicing the batch into 2-D products costs more (bench/README.md).
+ * far more than transposing h [N, d] and the [d, V] result).
  */
 function nnProduct(x: tf.Tensor, tx: boolean, y: tf.Tensor, ty: boolean): tf.Tensor {
   return tf.tidy(() => {
@@ -49,10 +50,27 @@ function nnProduct(x: tf.Tensor, tx: boolean, y: tf.Tensor, ty: boolean): tf.Ten
     const resultSize = (x.size / (x.shape[x.rank - 1] * x.shape[x.rank - 2])) * m * n;
     const direct = (tx ? x.size : 0) + (ty ? y.size : 0);
     const flipped = (tx ? 0 : x.size) + (ty ? 0 : y.size) + resultSize;
-    if (direct <= flipped) return tf.matMul(tx ? swapLastTwo(x) : x, ty ? swapLastTwo(y) : y);
-    return swapLastTwo(tf.matMul(ty ? y : swapLastTwo(y), tx ? x : swapLastTwo(x)));
+    if (direct <= flipped) return plainProduct(tx ? swapLastTwo(x) : x, ty ? swapLastTwo(y) : y);
+    return swapLastTwo(plainProduct(ty ? y : swapLastTwo(y), tx ? x : swapLastTwo(x)));
   });
 }
+
+/**
+ * a·b without transposes. A batched product (attention's [B, H, T, dh] ones) on wasm is one XNNPACK GEMM per batch
+ * entry (./wasm-batched.ts) when each entry has at least `WASM_BATCHED_MIN_ROWS` rows: tfjs-backend-wasm's own
+ * batched kernel is a plain loop at ~1 GFLOP/s, but below ~5 rows (a decoding step's one query row) setting up the
+ * GEMM costs more than that loop (measured: [32, 1, 64]·[32, 64, 144] 0.78 ms plain, 2.43 ms as GEMMs; 8 rows 4.8
+ * against 2.5 ms; bench/README.md).
+ */
+function plainProduct(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const rows = a.shape[a.rank - 2]!;
+  if (a.rank > 2 && rows >= WASM_BATCHED_MIN_ROWS && a.size / (rows * a.shape[a.rank - 1]!) > 1 && useWasmBatched()) {
+    return wasmBatchedProduct(a, b);
+  }
+  return tf.matMul(a, b);
+}
+
+const WASM_BATCHED_MIN_ROWS = 8;
 
 /**
  * a·b with optional transposes of the last two axes. a and b have the same rank (2, 3 or 4) and equal batch
