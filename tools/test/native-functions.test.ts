@@ -3,7 +3,7 @@
  * graph (packages/runtime-tfjs/src/engine/native-function.ts). For GPT and LLaMA (GQA): greedy ids equal those of
  * running the step op by op (CLASS_IT_NATIVE_FUNCTIONS=0), alone and in a left-padded batch; the steps after the
  * first two really ran as a function; sampling with a seed gives the same text both ways; and the tensor count
- * stays flat over a long generation. A training micro-batch's loss and gradients run as a function too: every
+ * stays flat over a long generation, through the growths of the KV cache. A training micro-batch's loss and gradients run as a function too: every
  * call, traced or not, gives the same numbers bit for bit, within float32 rounding of op by op, with the same
  * dropout masks. Skipped loudly without the native engine built by `npm run setup:native`.
  */
@@ -101,6 +101,16 @@ describe.skipIf(!ready)('decoding steps as one TensorFlow function (native engin
       // same shapes and weights: no new function, and every step after the first traced one runs it
       expect(nativeFunctionStats().registered, name).toBe(registered);
       expect(nativeFunctionStats().calls - calls, name).toBe(again[0]!.ids.length - 2);
+    }
+  });
+
+  it('a generation past 64 positions and on to the context window (the cache grows) gives the ids of op-by-op decoding', async () => {
+    for (const [name, model] of models) {
+      const options = { maxNewTokens: 140, doSample: false, repetitionPenalty: 1.3, stopTokenIds: [] };
+      const eager = await generate(model, false, ['The cat', 'She'], options);
+      const fused = await generate(model, true, ['The cat', 'She'], options);
+      expect(Math.max(...fused.map((o) => o.ids.length)), name).toBeGreaterThan(100); // llama-tiny's window is 128
+      expect(fused.map((o) => o.ids), name).toEqual(eager.map((o) => o.ids));
     }
   });
 

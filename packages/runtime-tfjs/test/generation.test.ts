@@ -197,4 +197,42 @@ describe('the fixed-capacity KV cache', () => {
     sliced.dispose();
     masked.dispose();
   });
+
+  it('grows to the next multiple of 64 positions when a write does not fit, keeping what was written', () => {
+    const before = tf.memory().numTensors;
+    const cache = new KVCache(64);
+    const part = (seed: number, t: number) => tf.randomNormal([2, 3, t, 4], 0, 1, 'float32', seed) as tf.Tensor4D;
+    const prompt = [part(1, 60), part(2, 60)] as const;
+    tf.tidy(() => { cache.append(0, prompt[0], prompt[1]); cache.append(1, prompt[1], prompt[0]); });
+    expect(cache.reserve(4)).toBe(false); // 60 + 4 fit
+    expect(cache.capacity).toBe(64);
+    expect(cache.reserve(5)).toBe(true);
+    expect(cache.capacity).toBe(128);
+    expect(cache.length).toBe(60);
+    expect(cache.keyWidth(1)).toBe(128);
+    tf.tidy(() => {
+      const [k0, v0, k1] = cache.tensors();
+      expect(k0!.shape).toEqual([2, 3, 128, 4]);
+      expect(tf.slice(k0!, [0, 0, 0, 0], [-1, -1, 60, -1]).arraySync()).toEqual(prompt[0].arraySync());
+      expect(tf.slice(v0!, [0, 0, 0, 0], [-1, -1, 60, -1]).arraySync()).toEqual(prompt[1].arraySync());
+      expect(tf.slice(k1!, [0, 0, 0, 0], [-1, -1, 60, -1]).arraySync()).toEqual(prompt[1].arraySync());
+      expect(tf.max(tf.abs(tf.slice(k0!, [0, 0, 60, 0], [-1, -1, 68, -1]))).dataSync()[0]).toBe(0);
+    });
+    // a write into the grown part, through the position mask as a decoding step does
+    const mask = cache.nextPositionMask(1)!;
+    expect(mask.shape).toEqual([1, 1, 128, 1]);
+    const step = [part(3, 1), part(4, 1)] as const;
+    tf.tidy(() => { cache.writingOnePosition(mask, () => { cache.append(0, step[0], step[1]); cache.append(1, step[1], step[0]); }); });
+    expect(cache.length).toBe(61);
+    tf.tidy(() => {
+      expect(tf.slice(cache.tensors()[0]!, [0, 0, 60, 0], [-1, -1, 1, -1]).arraySync()).toEqual(step[0].arraySync());
+    });
+    expect(cache.reserve(200)).toBe(true);
+    expect(cache.capacity).toBe(320);
+    tf.dispose([...prompt, ...step, mask]);
+    cache.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    // a growing cache has no capacity to reserve
+    expect(new KVCache().reserve(1000)).toBe(false);
+  });
 });

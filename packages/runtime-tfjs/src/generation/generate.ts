@@ -64,23 +64,33 @@ async function download(logits: tf.Tensor): Promise<Float32Array> {
 
 /**
  * Incremental decoding: only the columns not yet in the cache are run. With a fixed-capacity cache (the native
- * engine) every decoding step has the same shapes, and the step runs as one TensorFlow graph function once two
- * steps have traced the same graph (../engine/native-function.ts): its inputs are the new ids, positions, attention
- * bias, the cache's write mask and the cache; its outputs the logits and the new cache.
+ * engine) the decoding steps at one capacity have the same shapes, and such a step runs as one TensorFlow graph
+ * function once two steps have traced the same graph (../engine/native-function.ts): its inputs are the new ids,
+ * positions, attention bias, the cache's write mask and the cache; its outputs the logits and the new cache. The
+ * cache grows as the sequence does (`KVCache.reserve`), and each capacity has its own function.
  */
 class CachedRunner implements StepRunner {
   private readonly cache: KVCache;
-  private readonly step?: NativeFunction;
+  private readonly steps = new Map<number, NativeFunction>();
 
-  /** `positions`: the widest the batch gets (prompt width plus new tokens). */
-  constructor(private readonly module: CausalLMModule & Required<Pick<CausalLMModule, 'forwardCached'>>, positions: number) {
-    this.cache = new KVCache(cacheCapacityFor(positions));
-    if (this.cache.capacity !== undefined) this.step = new NativeFunction();
+  /** `promptWidth`: the prompt's padded width (the first write). */
+  constructor(private readonly module: CausalLMModule & Required<Pick<CausalLMModule, 'forwardCached'>>, promptWidth: number) {
+    this.cache = new KVCache(cacheCapacityFor(promptWidth + 1));
+  }
+
+  /** The graph function of a decoding step at the cache's capacity (none for a growing cache). */
+  private stepFunction(): NativeFunction | undefined {
+    const capacity = this.cache.capacity;
+    if (capacity === undefined) return undefined;
+    let step = this.steps.get(capacity);
+    if (!step) this.steps.set(capacity, (step = new NativeFunction()));
+    return step;
   }
 
   logits(batch: PaddedBatch): Promise<Float32Array> {
     const from = this.cache.length;
     const queries = batch.width - from;
+    this.cache.reserve(queries);
     return download(tf.tidy(() => {
       const ids = batch.tensor('ids', from);
       const positionIds = batch.tensor('positions', from);
@@ -89,8 +99,9 @@ class CachedRunner implements StepRunner {
       const mask = this.cache.nextPositionMask(queries);
       if (!mask) return forward();
       const body = () => this.cache.writingOnePosition(mask, () => [forward(), ...this.cache.tensors()]);
-      if (!this.step) return body()[0]!;
-      const [logits, ...cache] = this.step.run([ids, positionIds, attentionBias, mask, ...this.cache.tensors()], body);
+      const step = this.stepFunction();
+      if (!step) return body()[0]!;
+      const [logits, ...cache] = step.run([ids, positionIds, attentionBias, mask, ...this.cache.tensors()], body);
       this.cache.replaceTensors(cache, queries);
       return logits!;
     }));
@@ -188,7 +199,7 @@ export async function generateText(
     throw new ClassItError(`a prompt of ${batch.width} tokens leaves no room for new tokens in the context window of ${module.contextLength}`);
   }
   const vocab = module.vocabSize;
-  const runner: StepRunner = hasCache(module) ? new CachedRunner(module, batch.width + steps) : new RecomputingRunner(module);
+  const runner: StepRunner = hasCache(module) ? new CachedRunner(module, batch.width) : new RecomputingRunner(module);
   try {
     let logits = await runner.logits(batch);
     for (let step = 0; step < steps; step++) {

@@ -6,11 +6,13 @@
  * Two layouts, chosen per engine by the runtime (`cacheCapacityFor`), because the engines' costs differ:
  * - growing (WASM, CPU): each write concatenates, so L is the positions written. One copy per step; slicing is
  *   slow on WASM (bench/README.md).
- * - fixed capacity (native TensorFlow): tensors of `capacity` positions from the start, the unwritten ones masked by
- *   the attention bias (`cachedAttentionBias`), so every step has the same shapes. The native engine prepares a
- *   kernel for each new shape it meets (about 0.7 ms per attention product on the 2-core dev VM, against 0.2 ms for
- *   a shape seen before); with a fixed capacity that happens once per capacity instead of at every position, and a
- *   step costs the same at every position. A write of several positions (the prompt) slices out the written part
+ * - fixed capacity (native TensorFlow): tensors of `capacity` positions, the unwritten ones masked by the attention
+ *   bias (`cachedAttentionBias`), so the steps between two growths have the same shapes. The native engine prepares
+ *   a kernel for each new shape it meets (about 0.7 ms per attention product on the 2-core dev VM, against 0.2 ms for
+ *   a shape seen before); with a fixed capacity that happens once per capacity instead of at every position. The
+ *   capacity grows in steps of `CAPACITY_STEP` positions as the sequence does (`reserve`): every step reads and
+ *   rewrites the whole cache, so a step at capacity 64 costs less than one at 192 (gpt-10m at batch 8: 12 against
+ *   18 ms, bench/README.md). A write of several positions (the prompt) slices out the written part
  *   and the empty rest and joins them around the new positions; a write of one position (a decoding step) selects
  *   the new key where a one-hot boolean mask of its position is set (`writeMask`, an input tensor; TensorFlow's
  *   broadcasting `SelectV2`, one pass over the cache): a step is then the same graph at every position, which the
@@ -31,12 +33,36 @@ export class KVCache {
   private readonly filled = new Map<number, number>();
   /** During `writingOnePosition`: the one-hot boolean [1, 1, capacity, 1] mask of the position being written. */
   private writeMask?: tf.Tensor4D;
+  private currentCapacity?: number;
 
-  /** `capacity`: a fixed number of positions (prompt width plus new tokens), or undefined for a growing cache. */
-  constructor(readonly capacity?: number) {
+  /** `capacity`: the positions of a fixed-capacity cache (see `reserve`), or undefined for a growing cache. */
+  constructor(capacity?: number) {
     if (capacity !== undefined && !(Number.isInteger(capacity) && capacity >= 1)) {
       throw new Error(`KVCache capacity must be a positive integer, got ${capacity}`);
     }
+    this.currentCapacity = capacity;
+  }
+
+  /** Positions a fixed-capacity cache holds now (written or not); undefined for a growing cache. */
+  get capacity(): number | undefined {
+    return this.currentCapacity;
+  }
+
+  /**
+   * Make room for `count` more positions in a fixed-capacity cache: when they do not fit, every layer's tensors grow
+   * (zero-padded, the new positions masked) to the next multiple of `CAPACITY_STEP`. Returns whether it grew.
+   */
+  reserve(count: number): boolean {
+    const capacity = this.currentCapacity;
+    if (capacity === undefined || this.length + count <= capacity) return false;
+    const grown = roundUpToCapacityStep(this.length + count);
+    for (const [layer, { key, value }] of this.layers) {
+      const pad = (t: tf.Tensor4D) => tf.keep(tf.pad(t, [[0, 0], [0, 0], [0, grown - capacity], [0, 0]]));
+      this.layers.set(layer, { key: pad(key), value: pad(value) });
+      tf.dispose([key, value]);
+    }
+    this.currentCapacity = grown;
+    return true;
   }
 
   /**
@@ -149,10 +175,17 @@ export class KVCache {
   }
 }
 
-/** The cache layout for the engine in use: a fixed capacity (multiples of 64 positions, so that calls of similar
- *  lengths share shapes) on native TensorFlow, a growing cache elsewhere (see the file comment). */
+/** A fixed-capacity cache holds a multiple of this many positions, so that calls of similar lengths share shapes. */
+export const CAPACITY_STEP = 64;
+
+function roundUpToCapacityStep(positions: number): number {
+  return Math.ceil(positions / CAPACITY_STEP) * CAPACITY_STEP;
+}
+
+/** The cache layout for the engine in use, for a first write of `positions`: a fixed capacity on native TensorFlow
+ *  (`reserve` grows it later), a growing cache elsewhere (see the file comment). */
 export function cacheCapacityFor(positions: number): number | undefined {
-  return tf.getBackend() === 'tensorflow' ? Math.ceil(positions / 64) * 64 : undefined;
+  return tf.getBackend() === 'tensorflow' ? roundUpToCapacityStep(positions) : undefined;
 }
 
 /**
