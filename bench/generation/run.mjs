@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Greedy generation speed: new tokens/s at batch 1 and 8 (128 new tokens, KV cache) for the gpt-10m and gpt2-100m
 // presets on every tfjs backend present, and HF transformers' `generate` on PyTorch CPU in the same run as the
-// reference; plus per-token time against position in one long run (the KV cache keeps it flat). Prints JSON with
+// reference; plus per-token time against position in one long run (the KV cache keeps it near the first position's). Prints JSON with
 // the ratios and writes it to bench/out/generation-<time>.json.
 //   node bench/generation/run.mjs [--presets gpt-10m,gpt2-100m] [--backends tensorflow,wasm] [--reps 3] [--torch-threads 2,1] [--rounds 1]
 // Backends `tensorflow-opbyop` and `tensorflow-unfused` are the native engine with its graph functions or its

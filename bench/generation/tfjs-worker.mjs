@@ -2,7 +2,7 @@
 // (KV cache, host-side token choice, text tracking) on a freshly initialised GPT. Prints one JSON line:
 //   - new tokens/s at batch 1 and 8 (128 new tokens; the prompt's prefill included in the time);
 //   - per-token time by position in one long greedy run at batch 1 (up to the context window), to show the
-//     KV cache keeps it flat; and, with --no-cache-check, the same 128 tokens re-running the whole sequence;
+//     KV cache keeps it near the first position's; and, with --no-cache-check, the same 128 tokens re-running the whole sequence;
 //   - tensors left over (must be 0).
 // Usage: node bench/generation/tfjs-worker.mjs <backend> <preset> <reps> [--long] [--no-cache-check]
 //   <backend>: wasm, cpu, tensorflow, or tensorflow with -opbyop / -unfused (../engine-variant.mjs)
