@@ -67,7 +67,8 @@ async function download(logits: tf.Tensor): Promise<Float32Array> {
  * engine) the decoding steps at one capacity have the same shapes, and such a step runs as one TensorFlow graph
  * function once two steps have traced the same graph (../engine/native-function.ts): its inputs are the new ids,
  * positions, attention bias, the cache's write mask and the cache; its outputs the logits and the new cache. The
- * cache grows as the sequence does (`KVCache.reserve`), and each capacity has its own function.
+ * cache grows as the sequence does (`KVCache.reserve`); each capacity is its own call site (`NativeFunction`), and
+ * they share the registered function (its graph does not depend on the capacity).
  */
 class CachedRunner implements StepRunner {
   private readonly cache: KVCache;

@@ -11,8 +11,8 @@
  *   a kernel for each new shape it meets (about 0.7 ms per attention product on the 2-core dev VM, against 0.2 ms for
  *   a shape seen before); with a fixed capacity that happens once per capacity instead of at every position. The
  *   capacity grows in steps of `CAPACITY_STEP` positions as the sequence does (`reserve`): every step reads and
- *   rewrites the whole cache, so a step at capacity 64 costs less than one at 192 (gpt-10m at batch 8: 12 against
- *   18 ms, bench/README.md). A write of several positions (the prompt) slices out the written part
+ *   rewrites the whole cache, so a step costs more at a larger capacity (gpt-10m at batch 8: ~12 ms at 64 positions,
+ *   ~20 ms at 256; bench/README.md). A write of several positions (the prompt) slices out the written part
  *   and the empty rest and joins them around the new positions; a write of one position (a decoding step) selects
  *   the new key where a one-hot boolean mask of its position is set (`writeMask`, an input tensor; TensorFlow's
  *   broadcasting `SelectV2`, one pass over the cache): a step is then the same graph at every position, which the
