@@ -3,9 +3,9 @@
  * graph (packages/runtime-tfjs/src/engine/native-function.ts). For GPT and LLaMA (GQA): greedy ids equal those of
  * running the step op by op (CLASS_IT_NATIVE_FUNCTIONS=0), alone and in a left-padded batch; the steps after the
  * first two really ran as a function; sampling with a seed gives the same text both ways; and the tensor count
- * stays flat over a long generation, through the growths of the KV cache. A training micro-batch's loss and gradients run as a function too: every
- * call, traced or not, gives the same numbers bit for bit, within float32 rounding of op by op, with the same
- * dropout masks. Skipped loudly without the native engine built by `npm run setup:native`.
+ * stays flat over a long generation, through the growths of the KV cache. A training micro-batch's loss and
+ * gradients run as a function too: every call, traced or not, gives the same numbers bit for bit, within float32
+ * rounding of op by op, with the same dropout masks. Skipped loudly without the native engine built by `npm run setup:native`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';

@@ -16,9 +16,19 @@ describe('wasm batched products: one XNNPACK GEMM per batch entry', () => {
     await tf.setBackend('cpu');
   });
 
-  it('passes its probe on the installed tfjs-backend-wasm, and runs for batched products in matMul', () => {
-    tf.tidy(() => matMul(tensor([2, 3, 8, 5], 1), tensor([2, 3, 5, 2], 2)));
+  it('passes its probe on the installed tfjs-backend-wasm, and matMul runs it from 8 rows per batch entry', async () => {
+    const kernelsOf = async (rows: number) => (await tf.profile(() => {
+      const a = tensor([2, 3, rows, 5], 1);
+      const b = tensor([2, 3, 5, 2], 2);
+      const y = matMul(a, b);
+      tf.dispose([a, b]);
+      return y;
+    })).kernelNames;
+    expect(await kernelsOf(8)).toContain('ClassItWasmBatchedMatMul');
     expect(wasmBatchedMatMulAvailable()).toBe(true);
+    const fewRows = await kernelsOf(1); // a decoding step's one query row: tfjs-backend-wasm's own kernel
+    expect(fewRows).toContain('BatchMatMul');
+    expect(fewRows).not.toContain('ClassItWasmBatchedMatMul');
   });
 
   it('equals tf.matMul on 3-D and 4-D operands, odd sizes included', () => {
