@@ -18,6 +18,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isNativeCpuEngine, isNativeEngine, nativeAttr, nativeBackend, type NativeBackend } from './native.js';
 import { isTracingGraph } from './native-trace.js';
+import { kernelAgrees, probeValues } from './kernel-probe.js';
 
 /** Which fused kernels passed the probe in this process. */
 export interface NativeFusedOps {
@@ -87,24 +88,16 @@ export function nativeLinear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, act
 function probeNativeFusedOps(reference: FusedReference): NativeFusedOps {
   const none = { layerNorm: false, linear: false };
   if (process.env.CLASS_IT_NATIVE_FUSED_OPS === '0' || !isNativeCpuEngine()) return none;
-  const agrees = (fused: () => tf.Tensor, plain: () => tf.Tensor): boolean => {
-    try {
-      return tf.tidy(() => tf.max(tf.abs(tf.sub(fused(), plain()))).dataSync()[0]! <= 1e-4);
-    } catch {
-      return false; // not in this build (no oneDNN, an older libtensorflow, an unpatched binding)
-    }
-  };
   return tf.tidy(() => {
-    const values = (n: number, scale: number) => Array.from({ length: n }, (_, i) => Math.sin(i * 1.7 + scale) * scale);
-    const x = tf.tensor2d(values(3 * 8, 2), [3, 8]);
-    const w = tf.tensor2d(values(8 * 5, 0.7), [8, 5]);
-    const b5 = tf.tensor1d(values(5, 0.3));
-    const g8 = tf.tensor1d(values(8, 1.1));
-    const b8 = tf.tensor1d(values(8, 0.4));
+    const x = tf.tensor2d(probeValues(3 * 8, 2), [3, 8]);
+    const w = tf.tensor2d(probeValues(8 * 5, 0.7), [8, 5]);
+    const b5 = tf.tensor1d(probeValues(5, 0.3));
+    const g8 = tf.tensor1d(probeValues(8, 1.1));
+    const b8 = tf.tensor1d(probeValues(8, 0.4));
     return {
-      layerNorm: agrees(() => nativeLayerNorm(x, g8, b8, 1e-5), () => reference.layerNorm(x, g8, b8, 1e-5)),
-      linear: agrees(() => nativeLinear(x, w, b5, 'gelu_new'), () => reference.linear(x, w, b5, 'gelu_new'))
-        && agrees(() => nativeLinear(x, w, b5, 'none'), () => reference.linear(x, w, b5, 'none')),
+      layerNorm: kernelAgrees(() => nativeLayerNorm(x, g8, b8, 1e-5), () => reference.layerNorm(x, g8, b8, 1e-5), 1e-4),
+      linear: kernelAgrees(() => nativeLinear(x, w, b5, 'gelu_new'), () => reference.linear(x, w, b5, 'gelu_new'), 1e-4)
+        && kernelAgrees(() => nativeLinear(x, w, b5, 'none'), () => reference.linear(x, w, b5, 'none'), 1e-4),
     };
   });
 }

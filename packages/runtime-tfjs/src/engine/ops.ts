@@ -62,6 +62,8 @@ function nnProduct(x: tf.Tensor, tx: boolean, y: tf.Tensor, ty: boolean): tf.Ten
  * GEMM costs more than that loop (measured: [32, 1, 64]·[32, 64, 144] 0.78 ms plain, 2.43 ms as GEMMs; 8 rows 4.8
  * against 2.5 ms; bench/README.md).
  */
+const WASM_BATCHED_MIN_ROWS = 8;
+
 function plainProduct(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const rows = a.shape[a.rank - 2]!;
   if (a.rank > 2 && rows >= WASM_BATCHED_MIN_ROWS && a.size / (rows * a.shape[a.rank - 1]!) > 1 && useWasmBatched()) {
@@ -69,8 +71,6 @@ function plainProduct(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   }
   return tf.matMul(a, b);
 }
-
-const WASM_BATCHED_MIN_ROWS = 8;
 
 /**
  * a·b with optional transposes of the last two axes. a and b have the same rank (2, 3 or 4) and equal batch

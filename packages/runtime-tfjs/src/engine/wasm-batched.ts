@@ -14,6 +14,7 @@
  * the batch it came in.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { kernelAgrees, probeValues } from './kernel-probe.js';
 
 const KERNEL = 'ClassItWasmBatchedMatMul';
 
@@ -107,15 +108,9 @@ export function wasmBatchedProduct(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
 
 function probeWasmBatched(): boolean {
   if (process.env.CLASS_IT_WASM_BATCHED_MATMUL === '0') return false;
-  try {
-    return tf.tidy(() => {
-      const values = (n: number, scale: number) => Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + scale) * scale);
-      const a = tf.tensor4d(values(2 * 3 * 5 * 7, 1.5), [2, 3, 5, 7]);
-      const b = tf.tensor4d(values(2 * 3 * 7 * 4, 0.8), [2, 3, 7, 4]);
-      const difference = tf.max(tf.abs(tf.sub(wasmBatchedProduct(a, b), tf.matMul(a, b)))).dataSync()[0]!;
-      return difference <= 1e-5;
-    });
-  } catch {
-    return false; // a tfjs-backend-wasm whose internals differ from 4.22's
-  }
+  return tf.tidy(() => {
+    const a = tf.tensor4d(probeValues(2 * 3 * 5 * 7, 1.5), [2, 3, 5, 7]);
+    const b = tf.tensor4d(probeValues(2 * 3 * 7 * 4, 0.8), [2, 3, 7, 4]);
+    return kernelAgrees(() => wasmBatchedProduct(a, b), () => tf.matMul(a, b), 1e-5);
+  });
 }
