@@ -4,14 +4,21 @@
 //   -unfused  oneDNN's fused kernels off (CLASS_IT_NATIVE_FUSED_OPS=0: layer norm, x·W + b and GELU as separate ops)
 //   -stockbmm wasm's batched products by tfjs-backend-wasm's own kernel (CLASS_IT_WASM_BATCHED_MATMUL=0), not one
 //             XNNPACK GEMM per batch entry
+//   -1thread  wasm on tfjs-backend-wasm's single-threaded build (CLASS_IT_WASM_THREADS=1), not the threaded one
 // e.g. `tensorflow-unfused`, `tensorflow-opbyop-unfused`, `wasm-stockbmm`. Returns the backend to pass to initEngine.
-const SWITCHES = { opbyop: 'CLASS_IT_NATIVE_FUNCTIONS', unfused: 'CLASS_IT_NATIVE_FUSED_OPS', stockbmm: 'CLASS_IT_WASM_BATCHED_MATMUL' };
+const SWITCHES = {
+  opbyop: ['CLASS_IT_NATIVE_FUNCTIONS', '0'], unfused: ['CLASS_IT_NATIVE_FUSED_OPS', '0'], stockbmm: ['CLASS_IT_WASM_BATCHED_MATMUL', '0'],
+  '1thread': ['CLASS_IT_WASM_THREADS', '1'],
+};
 
 export function applyEngineVariant(arg) {
   const pieces = arg.split('-');
   let end = pieces.length;
   while (end > 1 && pieces[end - 1] in SWITCHES) end--;
   const suffixes = pieces.slice(end);
-  for (const suffix of suffixes) process.env[SWITCHES[suffix]] = '0';
+  for (const suffix of suffixes) {
+    const [name, value] = SWITCHES[suffix];
+    process.env[name] = value;
+  }
   return { backend: pieces.slice(0, end).join('-'), variant: suffixes.map((s) => `-${s}`).join('') };
 }

@@ -96,5 +96,6 @@ console.log(JSON.stringify({
   graphFunctions: rt.nativeFunctionStats(),
   fusedOps: rt.nativeFusedOps(),
   wasmBatchedMatMul: rt.wasmBatchedMatMulAvailable(),
+  wasmThreads: rt.engineDetails()?.wasmThreads,
   tensorsLeft: tf.memory().numTensors - before,
 }));

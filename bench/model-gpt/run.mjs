@@ -29,7 +29,7 @@ if (!BENCH_PRESETS[preset]) {
 const runs = Number(opt('runs', '3'));
 const steps = opt('steps', '4');
 const reps = opt('reps', '5');
-// WASM is single-threaded in Node: at 100M+ parameters a step takes minutes, so it runs by default only at gpt-10m.
+// WASM at 100M+ parameters takes minutes a step, so it runs by default only at gpt-10m.
 const backends = opt('backends', preset === 'gpt-10m' ? 'tensorflow,wasm' : 'tensorflow').split(',').filter(Boolean);
 // PyTorch runs once per thread count; each run's reference is the fastest (on a loaded VM 2 OpenMP threads can be
 // slower than 1).

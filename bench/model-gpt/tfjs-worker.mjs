@@ -107,6 +107,7 @@ console.log(JSON.stringify({
   graphFunctions: rt.nativeFunctionStats(),
   fusedOps: rt.nativeFusedOps(),
   wasmBatchedMatMul: rt.wasmBatchedMatMulAvailable(),
+  wasmThreads: rt.engineDetails()?.wasmThreads,
   provider: rt.engineDetails()?.provider,
   libtensorflow: backend === 'tensorflow' ? tf.backend().binding?.TF_Version : undefined,
   onGpu: backend === 'tensorflow' ? Boolean(tf.backend().isUsingGpuDevice) : false,

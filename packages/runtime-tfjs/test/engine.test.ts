@@ -189,8 +189,10 @@ describe('engine', () => {
         ...tf.grads((t: tf.Tensor, g: tf.Tensor, s: tf.Tensor) => tf.sum(tf.mul(layerNorm(t, g as tf.Tensor1D, s as tf.Tensor1D, 1e-5), up)))([x, w, b])]),
       read([plainNorm(x, w, b), ...tf.grads((t: tf.Tensor, g: tf.Tensor, s: tf.Tensor) => tf.sum(tf.mul(plainNorm(t, g, s), up)))([x, w, b])]),
     ]);
-    // Forward values: the same ops in the same order, so the same float32 numbers; gradients agree to rounding.
-    expect(Array.from(geluGot[0])).toEqual(Array.from(geluWant[0]));
+    // Forward values: the same ops in the same order, so the same float32 numbers (on wasm, 1 + tanh(u) is computed
+    // as 2 sigmoid(2u): equal to rounding); gradients agree to rounding.
+    if (tf.getBackend() === 'wasm') expect(maxAbsDiff(geluGot[0], geluWant[0])).toBeLessThan(1e-5);
+    else expect(Array.from(geluGot[0])).toEqual(Array.from(geluWant[0]));
     if (tf.getBackend() === 'tensorflow' && nativeFusedOps()?.layerNorm) expect(maxAbsDiff(normGot[0], normWant[0])).toBeLessThan(1e-5);
     else expect(Array.from(normGot[0])).toEqual(Array.from(normWant[0]));
     expect(maxAbsDiff(geluGot[1], geluWant[1])).toBeLessThan(1e-5);

@@ -3,7 +3,8 @@
  * that loads:
  *   1. `@tensorflow/tfjs-node-gpu`  (native TensorFlow with CUDA; backend name `tensorflow`)
  *   2. `@tensorflow/tfjs-node`      (native TensorFlow CPU; backend name `tensorflow`; `npm run setup:native`)
- *   3. `@tensorflow/tfjs-backend-wasm` (the embedded default: pure npm, always installs; single-threaded SIMD)
+ *   3. `@tensorflow/tfjs-backend-wasm` (the embedded default: pure npm, always installs; SIMD, on every core through
+ *      its threaded build: ./wasm-threads.ts)
  *   4. `cpu` (plain JS, ~1 GFLOP/s) only when asked for explicitly.
  * The native packages are optional: they are NOT dependencies (a plain `npm ci` must succeed where their
  * native binary cannot be installed) and are loaded with a dynamic import.
@@ -23,6 +24,7 @@ import './tfjs-registrations.generated.js';
 import type {} from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import { useThreadedWasm, wasmThreading } from './wasm-threads.js';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'tensorflow-gpu' | 'wasm' | 'cpu';
 
@@ -37,6 +39,9 @@ export interface EngineInfo {
   skipped: string[];
   /** The choice passed to `initEngine`. */
   choice: string;
+  /** On wasm: the threads XNNPACK runs on, and why only one where the threaded build did not start. */
+  wasmThreads?: number;
+  wasmThreadsNote?: string;
 }
 
 let engineInfo: EngineInfo | undefined;
@@ -69,6 +74,7 @@ async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-no
 
 async function trySimple(name: 'wasm' | 'cpu'): Promise<string | undefined> {
   try {
+    if (name === 'wasm') useThreadedWasm();
     const ok = await tf.setBackend(name);
     return ok ? undefined : `${name}: backend failed to initialise`;
   } catch (err) {
@@ -119,6 +125,11 @@ export async function initEngine(choice: BackendChoice | string = 'auto'): Promi
     if (failure === undefined) {
       await tf.ready();
       engineInfo = { backend: tf.getBackend(), provider, skipped, choice };
+      const threading = engineInfo.backend === 'wasm' ? wasmThreading() : undefined;
+      if (threading) {
+        engineInfo.wasmThreads = threading.threads;
+        if (threading.reason) engineInfo.wasmThreadsNote = threading.reason;
+      }
       // The cpu backend's one-time "install tfjs-node" banner is noise when cpu was asked for on purpose.
       if (engineInfo.backend === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
       return engineInfo.backend;

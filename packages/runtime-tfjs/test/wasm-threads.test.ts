@@ -1,0 +1,50 @@
+import { describe, it, expect } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { MAX_WASM_THREADS, wasmThreadsWanted } from '../src/engine/wasm-threads.js';
+import { runTsChild } from './ts-child.js';
+
+const CHILD = fileURLToPath(new URL('./wasm-threads-child.ts', import.meta.url));
+
+interface ChildReport {
+  engine: { backend: string; wasmThreads?: number; wasmThreadsNote?: string };
+  loss: number;
+  gradients: Record<string, number[]>;
+}
+
+async function run(engine: string, threads?: number): Promise<ChildReport> {
+  const result = await runTsChild(CHILD, [engine], threads === undefined ? {} : { CLASS_IT_WASM_THREADS: String(threads) });
+  expect(result.signal, result.stderr).toBeNull();
+  expect(result.status, result.stderr).toBe(0);
+  return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as ChildReport;
+}
+
+describe('the wasm backend on several threads (threaded SIMD build in Node)', () => {
+  it('reads CLASS_IT_WASM_THREADS: a whole number from 1, at most the build\'s pool; else the cores', () => {
+    expect(wasmThreadsWanted({ CLASS_IT_WASM_THREADS: '3' })).toBe(3);
+    expect(wasmThreadsWanted({ CLASS_IT_WASM_THREADS: '1' })).toBe(1);
+    expect(wasmThreadsWanted({ CLASS_IT_WASM_THREADS: '64' })).toBe(MAX_WASM_THREADS);
+    expect(wasmThreadsWanted({})).toBeGreaterThanOrEqual(1);
+    for (const bad of ['0', '-2', '1.5', 'two']) {
+      expect(() => wasmThreadsWanted({ CLASS_IT_WASM_THREADS: bad })).toThrow(`CLASS_IT_WASM_THREADS must be a whole number ≥ 1, got '${bad}'`);
+    }
+  });
+
+  it('runs on 2 threads, gives the bits of 1 thread, the values of the cpu backend, and lets the process exit', async () => {
+    const [two, one, cpu] = await Promise.all([run('wasm', 2), run('wasm', 1), run('cpu')]);
+    expect(two.engine.backend).toBe('wasm');
+    expect(two.engine.wasmThreads).toBe(2);
+    expect(two.engine.wasmThreadsNote).toBeUndefined();
+    expect(one.engine.wasmThreads).toBe(1);
+    // XNNPACK splits work by output tiles; every element is computed in the same order on any thread.
+    expect(two.loss).toBe(one.loss);
+    expect(two.gradients).toEqual(one.gradients);
+    // The wasm rewrites (sums over rows as products, GELU through a sigmoid, the cross-entropy from a softmax) are
+    // the same math as the other backends' forms, in other roundings.
+    expect(two.loss).toBeCloseTo(cpu.loss, 5);
+    for (const [name, grad] of Object.entries(cpu.gradients)) {
+      const scale = grad.reduce((m, g) => Math.max(m, Math.abs(g)), 0);
+      const worst = grad.reduce((m, g, i) => Math.max(m, Math.abs(g - two.gradients[name]![i]!)), 0);
+      expect(worst / scale, name).toBeLessThan(1e-4);
+    }
+  });
+});
