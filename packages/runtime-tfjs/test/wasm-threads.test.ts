@@ -11,8 +11,8 @@ interface ChildReport {
   gradients: Record<string, number[]>;
 }
 
-async function run(engine: string, threads?: number): Promise<ChildReport> {
-  const result = await runTsChild(CHILD, [engine], threads === undefined ? {} : { CLASS_IT_WASM_THREADS: String(threads) });
+async function run(engine: string, threads?: number, env: Record<string, string> = {}): Promise<ChildReport> {
+  const result = await runTsChild(CHILD, [engine], threads === undefined ? env : { ...env, CLASS_IT_WASM_THREADS: String(threads) });
   expect(result.signal, result.stderr).toBeNull();
   expect(result.status, result.stderr).toBe(0);
   return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as ChildReport;
@@ -41,10 +41,20 @@ describe('the wasm backend on several threads (threaded SIMD build in Node)', ()
     // The wasm rewrites (sums over rows as products, GELU through a sigmoid, the cross-entropy from a softmax) are
     // the same math as the other backends' forms, in other roundings.
     expect(two.loss).toBeCloseTo(cpu.loss, 5);
+    expect(two.loss).toBeGreaterThan(1); // a real loss (log 500 = 6.2 at uniform), not an empty computation
     for (const [name, grad] of Object.entries(cpu.gradients)) {
       const scale = grad.reduce((m, g) => Math.max(m, Math.abs(g)), 0);
       const worst = grad.reduce((m, g, i) => Math.max(m, Math.abs(g - two.gradients[name]![i]!)), 0);
       expect(worst / scale, name).toBeLessThan(1e-4);
     }
+  });
+
+  it('falls back to the single-threaded build, and says why, when the threaded one cannot start', async () => {
+    // The worker script cannot be written: no temporary folder.
+    const [fallback, one] = await Promise.all([run('wasm', 2, { TMPDIR: '/nonexistent/class-it-test' }), run('wasm', 1)]);
+    expect(fallback.engine.backend).toBe('wasm');
+    expect(fallback.engine.wasmThreads).toBe(1);
+    expect(fallback.engine.wasmThreadsNote).toMatch(/^the threaded build did not start: .*ENOENT/);
+    expect(fallback.loss).toBe(one.loss);
   });
 });
