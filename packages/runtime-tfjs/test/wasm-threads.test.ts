@@ -1,5 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { MAX_WASM_THREADS, wasmThreadsWanted } from '../src/engine/wasm-threads.js';
 import { runTsChild } from './ts-child.js';
 
@@ -30,7 +33,11 @@ describe('the wasm backend on several threads (threaded SIMD build in Node)', ()
   });
 
   it('runs on 2 threads, gives the bits of 1 thread, the values of the cpu backend, and lets the process exit', async () => {
-    const [two, one, cpu] = await Promise.all([run('wasm', 2), run('wasm', 1), run('cpu')]);
+    const scratch = mkdtempSync(path.join(tmpdir(), 'wasm-threads-test-'));
+    const [two, one, cpu] = await Promise.all([run('wasm', 2, { TMPDIR: scratch }), run('wasm', 1), run('cpu')]);
+    // The worker script's folder is gone once the backend has started.
+    expect(readdirSync(scratch)).toEqual([]);
+    rmSync(scratch, { recursive: true, force: true });
     expect(two.engine.backend).toBe('wasm');
     expect(two.engine.wasmThreads).toBe(2);
     expect(two.engine.wasmThreadsNote).toBeUndefined();

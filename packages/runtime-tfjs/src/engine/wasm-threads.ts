@@ -10,7 +10,8 @@
  * core), so on a 2-vCPU machine the pool would have one thread anyway.
  *
  * This module replaces the `wasm` backend's factory with one that loads the threaded build itself:
- * - the worker script is written to a private temporary folder (removed at exit), and Emscripten gets its path;
+ * - the worker script is written to a private temporary folder, and Emscripten gets its path; the folder is removed
+ *   as soon as the module is ready (by then every worker has loaded the script);
  * - the wasm is instantiated by us, with `emscripten_num_logical_cores` answering twice the threads wanted, so the
  *   cap lets them through;
  * - the backend object is tfjs-backend-wasm's own `BackendWasm`, so every registered wasm kernel (ours included)
@@ -76,12 +77,11 @@ interface EmscriptenModule {
 type ModuleFactory = (config: Record<string, unknown>) => Promise<EmscriptenModule>;
 
 /** The threaded build's files, next to tfjs-backend-wasm's main script. */
-function threadedBuild(): { script: string; binary: string; workerScript: string } {
+function threadedBuild(): { script: string; binary: string; workerScript: string; folder: string } {
   const wasmOut = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '..', 'wasm-out');
   const { wasmWorkerContents } = require(path.join(wasmOut, 'tfjs-backend-wasm-threaded-simd.worker.js')) as { wasmWorkerContents: string };
   // A private folder (mode 0700): the file is executed, so it must not be one another user could have planted.
   const folder = mkdtempSync(path.join(tmpdir(), 'class-it-wasm-'));
-  process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
   const workerScript = path.join(folder, 'pthread-worker.cjs');
   // tfjs keeps the script as a string with its `\n` escapes unescaped; it re-escapes them the same way (backend_wasm.js).
   writeFileSync(workerScript, wasmWorkerContents.replace(/\n/g, '\\n'));
@@ -89,11 +89,22 @@ function threadedBuild(): { script: string; binary: string; workerScript: string
     script: path.join(wasmOut, 'tfjs-backend-wasm-threaded-simd.js'),
     binary: path.join(wasmOut, 'tfjs-backend-wasm-threaded-simd.wasm'),
     workerScript,
+    folder,
   };
 }
 
 async function startThreaded(threads: number): Promise<tf.KernelBackend> {
-  const { script, binary, workerScript } = threadedBuild();
+  const { script, binary, workerScript, folder } = threadedBuild();
+  try {
+    return await startModule(threads, script, binary, workerScript);
+  } finally {
+    // The module resolves once all its pre-started workers have loaded the script; no worker is started later (the
+    // pool's threads are at most the pre-started workers). Removed now, it is not left behind by a killed process.
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+async function startModule(threads: number, script: string, binary: string, workerScript: string): Promise<tf.KernelBackend> {
   const factory = require(script) as ModuleFactory;
   const compiled = await webAssembly.compile(readFileSync(binary));
   let failInstantiation: (error: unknown) => void = () => {};
