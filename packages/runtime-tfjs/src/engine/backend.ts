@@ -153,6 +153,11 @@ export function currentBackend(): string {
   return tf.getBackend();
 }
 
+/** True when the current tfjs backend is wasm (the native engine's test is `isNativeEngine` in ./native.ts). */
+export function isWasmEngine(): boolean {
+  return tf.getBackend() === 'wasm';
+}
+
 /** How the current engine was chosen (undefined before `initEngine`). */
 export function engineDetails(): EngineInfo | undefined {
   return engineInfo && engineInfo.backend === tf.getBackend() ? engineInfo : undefined;

@@ -17,7 +17,7 @@
  *    exponentials through a softmax (../training/loss.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import './backend.js';
+import { isWasmEngine } from './backend.js';
 import { dropoutMask } from './dropout-mask.js';
 import {
   isNativeCpuEngine, isNativeEngine, nativeAttr, nativeBackend, nativeBatchMatMulOneRow, nativeGatherRows,
@@ -209,7 +209,7 @@ function geluForward(x: tf.Tensor): { value: tf.Tensor; onePlus: tf.Tensor } {
   const cube = consume(tf.mul(square, x), square);
   const scaled = consume(tf.mul(cube, GELU_CUBIC), cube);
   const sum = consume(tf.add(x, scaled), scaled);
-  if (usesWasmKernels()) {
+  if (isWasmEngine()) {
     const doubled = consume(tf.mul(sum, 2 * SQRT_2_OVER_PI), sum);
     const sigmoid = consume(tf.sigmoid(doubled), doubled);
     return { value: tf.mul(x, sigmoid), onePlus: consume(tf.mul(sigmoid, 2), sigmoid) };
@@ -221,24 +221,19 @@ function geluForward(x: tf.Tensor): { value: tf.Tensor; onePlus: tf.Tensor } {
   return { value: consume(tf.mul(half, onePlus), half), onePlus };
 }
 
-/** True on the wasm backend (see the file comment's wasm rewrites). */
-export function usesWasmKernels(): boolean {
-  return tf.getBackend() === 'wasm';
-}
-
 /**
  * Σ over the rows of x [N, d] -> [d]: the gradient of a bias or of a norm's gain. On wasm it is ones[1, N]·x on
  * XNNPACK: tfjs's wasm Sum over a leading axis transposes x and then reduces in a scalar loop (2.1 ms for
  * [1024, 256], 8.5 ms for [1024, 1024] on the 2-vCPU VM, against 0.1-0.9 ms). Elsewhere tf.sum.
  */
 export function sumRows(x: tf.Tensor2D): tf.Tensor1D {
-  if (!usesWasmKernels()) return tf.sum(x, 0);
+  if (!isWasmEngine()) return tf.sum(x, 0);
   return tf.tidy(() => tf.reshape(tf.matMul(tf.ones([1, x.shape[0]]), x), [x.shape[1]]));
 }
 
 /** x [N, d] + bias [d]; on wasm the bias's gradient is `sumRows` (tf.add's own reduces with tf.sum). */
 function addBias(x: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
-  if (!usesWasmKernels()) return tf.add(x, bias);
+  if (!isWasmEngine()) return tf.add(x, bias);
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [input, b] = args as [tf.Tensor2D, tf.Tensor1D];
     return { value: tf.add(input, b), gradFunc: (dy: tf.Tensor) => [tf.clone(dy), sumRows(dy as tf.Tensor2D)] };

@@ -14,6 +14,7 @@
  * the batch it came in.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { isWasmEngine } from './backend.js';
 import { kernelAgrees, probeValues } from './kernel-probe.js';
 
 const KERNEL = 'ClassItWasmBatchedMatMul';
@@ -83,7 +84,7 @@ let available: boolean | undefined;
  * (run once, on the first call on wasm).
  */
 export function useWasmBatched(): boolean {
-  if (tf.getBackend() !== 'wasm') return false;
+  if (!isWasmEngine()) return false;
   available ??= probeWasmBatched();
   return available;
 }

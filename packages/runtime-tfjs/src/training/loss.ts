@@ -7,19 +7,24 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLMModule } from '../causal-lm.js';
-import { usesWasmKernels } from '../engine/ops.js';
+import { isWasmEngine } from '../engine/backend.js';
 import type { Row } from './batching.js';
+
+/** The [N, 2] indices (row, target) of each row's target logit, for gatherND and scatterND. */
+function targetIndices(target: tf.Tensor): tf.Tensor2D {
+  return tf.stack([tf.range(0, target.shape[0]!, 1, 'int32'), tf.cast(target, 'int32')], 1) as tf.Tensor2D;
+}
 
 /** Per-row cross-entropy -log softmax(logits)[target], logits [N, V], targets int32 [N] -> [N]. */
 export function tokenCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
-  if (usesWasmKernels()) return tokenCrossEntropyBySoftmax(logits, targets);
+  if (isWasmEngine()) return tokenCrossEntropyBySoftmax(logits, targets);
   const [n, v] = logits.shape;
   // Targets go in as an input (with a zero gradient) so the tape keeps them alive for the backward pass.
   // The forward pass keeps exp(x - max) and its row sums, so the backward pass needs no second exp over [N, V]:
   // softmax = e / s. (On wasm, where tfjs's Exp is a scalar loop, the softmax form below.)
   const crossEntropy = tf.customGrad(((x: tf.Tensor, target: tf.Tensor, save: tf.GradSaveFunc) => {
     const x2 = x as tf.Tensor2D;
-    const indices = tf.stack([tf.range(0, n, 1, 'int32'), tf.cast(target, 'int32')], 1) as tf.Tensor2D;
+    const indices = targetIndices(target);
     const rowMax = tf.max(x2, 1, true);
     const e = tf.exp(tf.sub(x2, rowMax));
     const rowSum = tf.sum(e, 1, true);
@@ -29,7 +34,7 @@ export function tokenCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf
       value: tf.sub(lse, tf.gatherND(x2, indices)),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [eSaved, sumSaved, targetSaved] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-        const idx = tf.stack([tf.range(0, n, 1, 'int32'), tf.cast(targetSaved, 'int32')], 1) as tf.Tensor2D;
+        const idx = targetIndices(targetSaved);
         const scale = tf.div(tf.expandDims(dy as tf.Tensor1D, 1), sumSaved); // dy / s, per row
         return [tf.sub(tf.mul(eSaved, scale), tf.scatterND(idx, dy as tf.Tensor1D, [n, v])), tf.zeros(targetSaved.shape, 'float32')];
       },
@@ -46,7 +51,6 @@ export function tokenCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf
  */
 function tokenCrossEntropyBySoftmax(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
   const [n, v] = logits.shape;
-  const targetIndices = (target: tf.Tensor) => tf.stack([tf.range(0, n, 1, 'int32'), tf.cast(target, 'int32')], 1) as tf.Tensor2D;
   const crossEntropy = tf.customGrad(((x: tf.Tensor, target: tf.Tensor, save: tf.GradSaveFunc) => {
     const x2 = x as tf.Tensor2D;
     const p = tf.softmax(x2);
