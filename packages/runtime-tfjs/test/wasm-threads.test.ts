@@ -64,4 +64,11 @@ describe('the wasm backend on several threads (threaded SIMD build in Node)', ()
     expect(fallback.engine.wasmThreadsNote).toMatch(/^the threaded build did not start: .*ENOENT/);
     expect(fallback.loss).toBe(one.loss);
   });
+
+  it('a bad CLASS_IT_WASM_THREADS stops the engine with one line that names it and its value', async () => {
+    const result = await runTsChild(CHILD, ['wasm'], { CLASS_IT_WASM_THREADS: 'two' });
+    expect(result.status).not.toBe(0);
+    // The whole reason is on the error's first line, which is what the CLI prints without --verbose.
+    expect(result.stderr).toContain("backend 'wasm' could not be loaded: wasm: CLASS_IT_WASM_THREADS must be a whole number ≥ 1, got 'two'\n");
+  });
 });

@@ -137,7 +137,9 @@ export async function initEngine(choice: BackendChoice | string = 'auto'): Promi
     skipped.push(failure);
   }
   const hint = NATIVE_INSTALL_HINTS[choice] ? ` (${NATIVE_INSTALL_HINTS[choice]})` : '';
-  throw new Error(`backend '${choice}' could not be loaded${hint}:\n  ${skipped.join('\n  ')}`);
+  // One reason fits the error's first line (what the CLI prints without --verbose); several get a line each.
+  const reasons = skipped.length === 1 ? ` ${skipped[0]}` : `\n  ${skipped.join('\n  ')}`;
+  throw new Error(`backend '${choice}' could not be loaded${hint}:${reasons}`);
 }
 
 /**
