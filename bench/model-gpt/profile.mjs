@@ -3,7 +3,7 @@
 // step (forward + backward, clipping, AdamW, the loss read), and tf.profile's kernel times summed by kernel (with the
 // shapes of the costliest calls). Same step and scoring call as the bench worker (tfjs-worker.mjs).
 //   node bench/model-gpt/profile.mjs [--preset gpt2-100m] [--backend tensorflow] [--phase train|score] [--steps 2]
-//                                    [--top 25] [--signatures 3]
+//                                    [--top 25] [--signatures 3] [--score-set random|blimp-pairs]
 import * as tf from '@tensorflow/tfjs-core';
 import * as rt from '@class-it/runtime-tfjs';
 import os from 'node:os';
@@ -21,7 +21,7 @@ const backend = await rt.initEngine(opt('backend', 'tensorflow'));
 tf.env().set('CHECK_COMPUTATION_FOR_ERRORS', false); // the profiler would otherwise read every output back
 
 const model = benchModel(preset);
-const w = workload(model.vocab);
+const w = workload(model.vocab, { scoreSet: opt('score-set', 'random') });
 const module = model.create(1);
 const names = [...module.variables.keys()];
 const vars = [...module.variables.values()];

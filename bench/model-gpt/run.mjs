@@ -7,6 +7,7 @@
 // the exact command, and goes to stdout and bench/out/model-gpt-<preset>-<time>.json.
 //   node bench/model-gpt/run.mjs --preset gpt-10m|gpt2-100m|llama-140m [--runs 3] [--steps 4] [--reps 5]
 //        [--backends tensorflow,wasm] [--torch-threads 2,1] [--torch-attention eager|sdpa] [--phases train,score]
+//        [--score-set random|blimp-pairs]   (what is scored: workload.mjs SCORE_SETS)
 // Needs the built dist of core, runtime-tfjs, model-gpt and model-llama:
 //   NX_DAEMON=false npx nx run-many -t build --projects=core,runtime-tfjs,model-gpt,model-llama
 // The native backend comes from `npm run setup:native`; PyTorch from `.venv` (tools/scripts/setup-python.sh).
@@ -15,7 +16,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_PRESETS, benchModel, workload } from './workload.mjs';
+import { BENCH_PRESETS, SCORE_SETS, benchModel, workload } from './workload.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -36,6 +37,11 @@ const backends = opt('backends', preset === 'gpt-10m' ? 'tensorflow,wasm' : 'ten
 const torchThreads = opt('torch-threads', '2,1').split(',').filter(Boolean).map(Number);
 const torchAttention = opt('torch-attention', 'eager');
 const phases = opt('phases', 'train,score').split(',');
+const scoreSet = opt('score-set', 'random');
+if (!SCORE_SETS[scoreSet]) {
+  console.error(`--score-set must be one of ${Object.keys(SCORE_SETS).join(', ')}`);
+  process.exit(1);
+}
 const TARGETS = { 'tfjs-tensorflow': { train: 1.2, score: 2.0 }, 'tfjs-wasm': { train: 0.25 } };
 
 for (const pkg of ['core', 'runtime-tfjs', 'model-gpt', 'model-llama']) {
@@ -64,7 +70,7 @@ function measure(command, argv, env) {
 
 const uptimeAtStart = shell('uptime', []);
 const model = benchModel(preset);
-const w = workload(model.vocab);
+const w = workload(model.vocab, { scoreSet });
 const python = path.join(root, '.venv/bin/python');
 const workDir = path.join(root, 'bench/out');
 mkdirSync(workDir, { recursive: true });
@@ -81,7 +87,7 @@ for (let run = 1; run <= runs; run++) {
   for (const phase of phases) {
     const count = phase === 'train' ? steps : reps;
     for (const backend of backends) {
-      const r = measure(process.execPath, [path.join(here, 'tfjs-worker.mjs'), preset, backend, phase, count], tfjsEnv);
+      const r = measure(process.execPath, [path.join(here, 'tfjs-worker.mjs'), preset, backend, phase, count, scoreSet], tfjsEnv);
       const name = r.engine ?? `tfjs-${backend}`;
       (engines[name] ??= {})[phase] = r;
       console.error(`[bench ${preset} run ${run}/${runs}] ${name} ${phase}: ${r.error ?? summaryLine(r)} (load ${r.loadBefore[0]})`);
@@ -172,7 +178,8 @@ const report = {
   workload: {
     preset, architecture: model.architecture, parameters: model.parameters, vocab: model.vocab,
     train: `${w.batch} x ${w.seqLen} tokens a step: forward + backward + clip 1.0 + AdamW (dropout as the preset)`,
-    score: `${w.scoreIds.length} sentences of 12-20 tokens, one batch, summed log-probabilities`,
+    score: `${w.scoreIds.length} sentences in one call, summed log-probabilities`,
+    scoreSet: { name: scoreSet, what: SCORE_SETS[scoreSet] },
     stepsPerRun: Number(steps), scoreRepsPerRun: Number(reps), runs, torchThreads, torchAttention,
   },
   summary,

@@ -6,20 +6,21 @@
 // Memory: the process's peak RSS, tfjs's peak tensor bytes during one extra (untimed) step or repetition under
 // tf.profile (which also checks that it leaves no tensor behind), and the bytes held by weights (and optimizer
 // state) between steps.
-// Usage: node bench/model-gpt/tfjs-worker.mjs <preset> <backend> <train|score> <count>   (prints one JSON line)
+// Usage: node bench/model-gpt/tfjs-worker.mjs <preset> <backend> <train|score> <count> [score set]   (prints one JSON line)
 //   <backend>: wasm, cpu, tensorflow, or tensorflow with -opbyop (graph functions off) / -unfused (oneDNN's fused
-//   kernels off): ../engine-variant.mjs
+//   kernels off) / -whole (every scored sequence run whole, no shared prefixes): ../engine-variant.mjs
+//   [score set]: random (default) or blimp-pairs (workload.mjs SCORE_SETS)
 import * as tf from '@tensorflow/tfjs-core';
 import * as rt from '@class-it/runtime-tfjs';
 import { benchModel, workload } from './workload.mjs';
 import { applyEngineVariant } from '../engine-variant.mjs';
 
-const [presetArg = 'gpt-10m', backendArg = 'wasm', phase = 'train', countArg = '3'] = process.argv.slice(2);
+const [presetArg = 'gpt-10m', backendArg = 'wasm', phase = 'train', countArg = '3', scoreSet = 'random'] = process.argv.slice(2);
 const count = Number(countArg);
 const engineVariant = applyEngineVariant(backendArg);
 const backend = await rt.initEngine(engineVariant.backend);
 const model = benchModel(presetArg);
-const w = workload(model.vocab);
+const w = workload(model.vocab, { scoreSet });
 const module = model.create(1);
 const mb = (bytes) => +(bytes / 2 ** 20).toFixed(1);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -69,7 +70,12 @@ async function trainPhase() {
 async function scorePhase() {
   const queries = w.scoreIds.map((ids) => ({ inputs: ids.slice(0, -1), reads: ids.slice(1).map((t, j) => [j, t]) }));
   const scoreAll = () => rt.batchedLogprobs(module, queries, { batchSize: 64, temperature: 1, padId: 0 }).reduce((s, v) => s + rt.float32Sum(v), 0);
-  scoreAll(); // warm-up
+  // warm-up, counting the tokens (padding included) the model is given: fewer than the sentences' when prefixes are shared
+  let tokensRun = 0;
+  const forward = module.forward.bind(module);
+  module.forward = (ids, options) => { tokensRun += ids.size; return forward(ids, options); };
+  scoreAll();
+  module.forward = forward;
   const scoreMs = [];
   let total;
   for (let i = 0; i < count; i++) {
@@ -86,6 +92,7 @@ async function scorePhase() {
     scoreMsAll: scoreMs.map((v) => +v.toFixed(1)),
     scoreSentencesPerSec: +(w.scoreIds.length / (median(scoreMs) / 1000)).toFixed(1),
     scoreTotalLogprob: total,
+    scoreTokens: { inSentences: queries.reduce((n, q) => n + q.inputs.length, 0), runWithPadding: tokensRun },
     tensorLeakPerCall,
     memory: { peakRssMb: peakRssMb(), peakTfjsMb: mb(peakBytes), heldTfjsMb: mb(heldBytes) },
   };

@@ -4,13 +4,15 @@
 // benchmark's own sentences, saved once to bench/out/zeroshot-gpt-10m/. The CLI's peak RSS is the kernel's
 // high-water mark of that process (read at exit through a --import hook). Prints JSON and writes it to
 // bench/out/zeroshot-cli-<time>.json.
-//   node bench/zeroshot/cli-memory.mjs [--backends tensorflow,wasm] [--batch 64]
+//   node bench/zeroshot/cli-memory.mjs [--backends tensorflow,wasm,tensorflow-whole] [--batch 64]
+// A backend may carry the bench's variant suffixes (../engine-variant.mjs), e.g. tensorflow-whole: no shared prefixes.
 // Needs built dists (NX_DAEMON=false npx nx run-many -t build) and the BabyLM data at ../shared/eval-data.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { engineVariant } from '../engine-variant.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -43,11 +45,12 @@ const results = {};
 for (const backend of backends) {
   const out = path.join(work, `out-${backend}`);
   const loadBefore = os.loadavg().map((v) => +v.toFixed(2));
+  const { backend: engine, env: switches } = engineVariant(backend);
   const t0 = performance.now();
   try {
     execFileSync(process.execPath, ['--import', hook, path.join(root, 'packages/cli/bin/class-it.js'), 'eval', '--model', checkpoint, '--task', 'blimp',
-      '--data', blimpFast, '--fast', '--out', out, '--backend', backend, '--set', `batchSize=${batch}`], {
-      cwd: root, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' }, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 24,
+      '--data', blimpFast, '--fast', '--out', out, '--backend', engine, '--set', `batchSize=${batch}`], {
+      cwd: root, env: { ...process.env, ...switches, TF_CPP_MIN_LOG_LEVEL: '2' }, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 24,
     });
     const record = JSON.parse(readFileSync(path.join(out, 'blimp', 'results.json'), 'utf8'));
     results[backend] = {

@@ -15,6 +15,8 @@ import { gptWeightSpecs, type NamedTensorData } from './weights.js';
 export class GptModule implements CausalLMModule {
   readonly architecture = 'gpt2';
   readonly hfArchitectures = ['GPT2LMHeadModel'];
+  /** forward passes `prefixSegmentIds` to `attentionBias`: scoring may share prefixes. */
+  readonly supportsPrefixSegments = true;
   readonly variables = new Map<string, tf.Variable>();
   private dropoutCalls = 0;
 
@@ -102,7 +104,7 @@ export class GptModule implements CausalLMModule {
       const tokenEmb = embeddingLookup(this.v('transformer.wte.weight') as tf.Tensor2D, ids);
       const posEmb = embeddingLookup(this.v('transformer.wpe.weight') as tf.Tensor2D, positions);
       let x = drop(tf.reshape(tf.add(tokenEmb, posEmb), [batch * time, c.n_embd]) as tf.Tensor2D, c.embd_pdrop);
-      const bias = attentionBias(batch, time, options.attentionMask, options.segmentIds);
+      const bias = attentionBias(batch, time, options.attentionMask, options.segmentIds, options.prefixSegmentIds);
 
       for (let i = 0; i < c.n_layer; i++) {
         const p = `transformer.h.${i}`;

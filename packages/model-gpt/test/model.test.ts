@@ -105,6 +105,23 @@ describe('GPT forward', () => {
     module.dispose();
   });
 
+  it('a shared-prefix row gives each branch the logits of prefix + branch run alone', () => {
+    const module = GptModule.create(resolveGptConfig(undefined, { ...SMALL, resid_pdrop: 0, embd_pdrop: 0, attn_pdrop: 0 }), 3);
+    expect(module.supportsPrefixSegments).toBe(true);
+    const prefix = [3, 7, 1];
+    const [b1, b2] = [[9, 4], [5, 6, 2]];
+    const logitsOf = (row: number[]) => tf.tidy(() => module.forward(ids2d([row]), { training: false }).logits.arraySync()[0]);
+    const shared = tf.tidy(() => module.forward(ids2d([[...prefix, ...b1, ...b2]]), {
+      training: false,
+      segmentIds: tf.tensor2d([[0, 0, 0, 1, 1, 2, 2, 2]], undefined, 'int32'),
+      prefixSegmentIds: tf.zeros([1, 8], 'int32') as tf.Tensor2D,
+      positionIds: tf.tensor2d([[0, 1, 2, 3, 4, 3, 4, 5]], undefined, 'int32'),
+    }).logits.arraySync())[0];
+    const want = [...logitsOf([...prefix, ...b1]), ...logitsOf([...prefix, ...b2]).slice(3)];
+    want.forEach((row, t) => row.forEach((v, i) => expect(shared[t][i]).toBeCloseTo(v, 5)));
+    module.dispose();
+  });
+
   it('rejects sequences longer than the context window', () => {
     const module = GptModule.create(resolveGptConfig(undefined, SMALL), 1);
     const ids = tf.zeros([1, 17], 'int32') as tf.Tensor2D;

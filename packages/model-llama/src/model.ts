@@ -70,6 +70,8 @@ function isIgnorableHfTensor(name: string): boolean {
 export class LlamaModule implements CausalLMModule {
   readonly architecture = 'llama';
   readonly hfArchitectures = ['LlamaForCausalLM'];
+  /** forward passes `prefixSegmentIds` to `attentionBias`: scoring may share prefixes. */
+  readonly supportsPrefixSegments = true;
   readonly variables = new Map<string, tf.Variable>();
   private specs: TensorSpec[];
   /** Rotary inverse frequencies, [head_dim / 2], computed as transformers does. */
@@ -158,7 +160,7 @@ export class LlamaModule implements CausalLMModule {
       const c = this.config;
       const positions = options.positionIds ?? tf.tile(tf.reshape(tf.range(0, time, 1, 'int32'), [1, time]), [batch, 1]);
       const rotary = this.rotaryCosSin(positions as tf.Tensor2D);
-      const bias = attentionBias(batch, time, options.attentionMask, options.segmentIds);
+      const bias = attentionBias(batch, time, options.attentionMask, options.segmentIds, options.prefixSegmentIds);
       let x = embeddingLookup(this.weight('model.embed_tokens.weight') as tf.Tensor2D, ids) as tf.Tensor3D;
       for (let i = 0; i < c.num_hidden_layers; i++) {
         const p = `model.layers.${i}`;

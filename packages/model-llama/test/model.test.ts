@@ -106,6 +106,27 @@ describe('llama forward', () => {
     m.dispose();
   });
 
+  it('a shared-prefix row gives each branch the logits of prefix + branch run alone', () => {
+    const m = LlamaModule.initialize(config, 5);
+    expect(m.supportsPrefixSegments).toBe(true);
+    const prefix = [3, 4, 5];
+    const [b1, b2] = [[6, 7], [8, 9, 2]];
+    const alone = (row: number[]) => tf.tidy(() => m.forward(ids([row]), { training: false }).logits.arraySync()[0]!);
+    const shared = tf.tidy(() =>
+      m
+        .forward(ids([[...prefix, ...b1, ...b2]]), {
+          training: false,
+          segmentIds: tf.tensor2d([[0, 0, 0, 1, 1, 2, 2, 2]], undefined, 'int32'),
+          prefixSegmentIds: tf.zeros([1, 8], 'int32') as tf.Tensor2D,
+          positionIds: tf.tensor2d([[0, 1, 2, 3, 4, 3, 4, 5]], undefined, 'int32'),
+        })
+        .logits.arraySync()[0]!,
+    );
+    const expected = [...alone([...prefix, ...b1]), ...alone([...prefix, ...b2]).slice(3)];
+    expected.forEach((row, t) => row.forEach((v, j) => expect(shared[t]![j]).toBeCloseTo(v, 5)));
+    m.dispose();
+  });
+
   it('padding: a left-padded row with attentionMask and positionIds equals the unpadded row', () => {
     const m = LlamaModule.initialize(config, 6);
     const real = [10, 11, 12, 13];

@@ -15,6 +15,13 @@ export interface ForwardOptions {
   segmentIds?: tf.Tensor2D;
   /** Position ids, shape [B, T] (default 0..T-1; with packing, positions restart in each segment). */
   positionIds?: tf.Tensor2D;
+  /**
+   * Shared prefixes (scoring), with `segmentIds`, shape [B, T]: a token also attends to the earlier tokens whose
+   * segment id equals its entry here. A row [prefix | branch 1 | branch 2] with segment ids [0.. | 1.. | 2..], prefix
+   * segment ids all 0 and each branch's positions continuing the prefix's, gives each branch the numbers of
+   * prefix + branch run alone. Only passed to a module whose `supportsPrefixSegments` is true.
+   */
+  prefixSegmentIds?: tf.Tensor2D;
   /** Seed for this call's dropout masks (determinism). */
   dropoutSeed?: number;
   /** Skip the LM head when only `hidden` is needed (classification): `logits` is then an empty [B, T, 0]
@@ -56,6 +63,12 @@ export interface CausalLMModule {
   readonly variables: Map<string, tf.Variable>;
   /** Names of variables that get no weight decay (biases, norms, by AdamW convention). */
   noWeightDecay(name: string): boolean;
+  /**
+   * True when `forward` honours `ForwardOptions.prefixSegmentIds` (passes it to the runtime's `attentionBias`). The
+   * scorer then runs sequences that share a prefix in one row and computes the prefix once; without it (a plugin
+   * built before the option existed), every sequence runs whole.
+   */
+  readonly supportsPrefixSegments?: boolean;
   /** Causal forward pass. ids: [B, T] int32. Must be called inside tf.tidy or have its outputs disposed. */
   forward(ids: tf.Tensor2D, options: ForwardOptions): ForwardOutput;
   /**

@@ -27,4 +27,19 @@ describe('attentionBias (the one attention mask of every architecture)', () => {
     expect(Object.is(causal.dataSync()[0], 0)).toBe(true);
     tf.dispose([causal, padded]);
   });
+
+  it('lets each branch of a shared-prefix row see the prefix and itself, never another branch', () => {
+    // [prefix prefix | branch 1 | branch 2 branch 2], every branch's prefix segment 0
+    const bias = tf.tidy(() => attentionBias(1, 5, undefined, tf.tensor2d([[0, 0, 1, 2, 2]], undefined, 'int32'),
+      tf.tensor2d([[0, 0, 0, 0, 0]], undefined, 'int32')).arraySync()[0]![0]!);
+    const M = MASKED;
+    expect(bias).toEqual([
+      [0, M, M, M, M],
+      [0, 0, M, M, M],
+      [0, 0, 0, M, M],
+      [0, 0, M, 0, M],
+      [0, 0, M, 0, 0],
+    ]);
+    expect(() => attentionBias(1, 2, undefined, undefined, tf.tensor2d([[0, 0]]))).toThrow(/needs segmentIds/);
+  });
 });

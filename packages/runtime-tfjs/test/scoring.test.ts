@@ -94,6 +94,19 @@ describe('batched scoring', () => {
     expect(() => scoreLogLikelihood(model, tok, [hugeContinuation], { overflow: 'truncate-left' })).toThrow(/continuation alone is longer/);
   });
 
+  it('a non-finite log-probability is an error naming the request that reads it', () => {
+    const broken = new ToyCausalLM(12, 3);
+    const emb = broken.variables.get('emb')!;
+    // the embedding of " w7" is NaN: every position at or after it has NaN logits
+    const id = tok.encode(' w7', { addSpecialTokens: false }).ids[0]!;
+    emb.assign(tf.tidy(() => tf.concat([tf.slice(emb, [0, 0], [id, 8]), tf.fill([1, 8], NaN), tf.slice(emb, [id + 1, 0], [49 - id, 8])])));
+    const ok = { context: 'w3 w2', continuation: ' w1' };
+    const bad = { context: 'w1 w2 w7', continuation: ' w4 w5' };
+    expect(tok.encode('w3 w2 w1').ids).not.toContain(id);
+    expect(() => scoreLogLikelihood(broken, tok, [ok, ok, bad])).toThrow(/^logLikelihood request 2 \("w1 w2 w7 w4 w5"\): the log-probability of scored token 1 is NaN/);
+    broken.dispose();
+  });
+
   it('nextTokenLogprobs reads the last position of tokenize(context)', () => {
     const ids = tok.encode('the dog').ids;
     const rows = model.logSoftmaxRows(ids);

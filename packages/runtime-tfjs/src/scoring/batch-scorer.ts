@@ -1,13 +1,21 @@
 /**
- * Batched log-probabilities of chosen tokens under a causal LM. Sequences are sorted by length into batches (of
- * at most `batchSize` sequences and `HIDDEN_STATES_PER_BATCH` hidden states), right-padded (attention mask 0 on
- * padding), run without dropout, and the results mapped back to request order. The model never lets a real token
- * see padding, so results do not depend on batch size or padding (beyond float32 rounding on the native engine).
+ * Batched log-probabilities of chosen tokens under a causal LM, without dropout, mapped back to request order.
+ * - The queries become rows (`planScoringRows`): repeated and contained sequences run once, and sequences that
+ *   share a prefix share a row.
+ * - Rows go into batches of lines (`packBatches`) of at most `batchSize` lines and `HIDDEN_STATES_PER_BATCH` hidden
+ *   states: sorted by length and right-padded (attention mask 0 on padding), and several short rows to a line,
+ *   each its own segment with its own positions.
+ * Sharing and packing need a module that honours segment, position and prefix segment ids
+ * (`supportsPrefixSegments`); `CLASS_IT_SCORING_SHARED_PREFIXES=0` switches both off. No real token sees padding,
+ * another row or another branch, so a result does not depend on the batch size, the padding or what else is scored,
+ * beyond float32 rounding.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ClassItError } from '@class-it/core';
 import type { CausalLMModule } from '../causal-lm.js';
 import { isNativeEngine, nativeLogSoftmax } from '../engine/native.js';
+import { planScoringRows, type ScoringPlan } from './shared-prefix.js';
+import { packBatches } from './packing.js';
 
 /**
  * Token budget of one batch, as hidden-state elements (tokens x hidden size): 2,048 tokens at width 256, 682 at 768.
@@ -44,53 +52,97 @@ export function batchedLogprobs(module: CausalLMModule, queries: LogprobQuery[],
     if (q.inputs.length > module.contextLength) {
       throw new Error(`scoring query ${i} has ${q.inputs.length} input tokens, more than the context window (${module.contextLength})`);
     }
+    const outside = q.reads.find(([p]) => !(Number.isInteger(p) && p >= 0 && p < q.inputs.length));
+    if (outside) throw new Error(`scoring query ${i} reads position ${outside[0]}, outside its ${q.inputs.length} input tokens`);
   }
-  const order = queries.map((_, i) => i).sort((a, b) => queries[b].inputs.length - queries[a].inputs.length || a - b);
-  const results: Float32Array[] = new Array(queries.length);
-  let done = 0;
   const maxTokens = Math.max(1, Math.floor(HIDDEN_STATES_PER_BATCH / module.hiddenSize));
-  for (let start = 0; start < order.length;) {
-    // Up to batchSize sequences, fewer when they are long: a batch holds at most maxTokens tokens (padding included).
-    const width = queries[order[start]].inputs.length;
-    const members = order.slice(start, start + Math.max(1, Math.min(batchSize, Math.floor(maxTokens / width))));
-    start += members.length;
-    const ids = new Int32Array(members.length * width).fill(padId);
-    const mask = new Float32Array(members.length * width);
-    const positions: number[] = []; // row * width + p: the flat position each read is taken from
+  // Packing rows into lines and sharing prefixes both need a module that honours segment and position ids.
+  const packs = module.supportsPrefixSegments === true && sharedPrefixesWanted();
+  const plan = planScoringRows(queries, {
+    sharePrefixes: packs,
+    maxRowTokens: Math.min(module.contextLength, maxTokens),
+    hiddenSize: module.hiddenSize,
+  });
+  const { rows } = plan;
+  const values: Float32Array[] = new Array(rows.length); // per row, the log-probabilities of its reads
+  const batches = packBatches(rows.map((r) => r.ids.length), {
+    pack: packs, batchSize, maxTokens, maxWidth: module.contextLength, hiddenSize: module.hiddenSize,
+  });
+  let done = plan.answers.filter((a) => a.row < 0).length;
+  for (const { width, lines } of batches) {
+    // Segment and position ids only where a line holds several rows or a row shares a prefix; otherwise the
+    // inputs are exactly those of one sequence per line.
+    const segmented = lines.some((line) => line.length > 1 || rows[line[0]!]!.shared);
+    const ids = new Int32Array(lines.length * width).fill(padId);
+    const mask = new Float32Array(lines.length * width);
+    const segments = segmented ? new Int32Array(lines.length * width).fill(-1) : undefined;
+    const prefixSegments = segmented ? new Int32Array(lines.length * width).fill(-1) : undefined;
+    const positionIds = segmented ? new Int32Array(lines.length * width) : undefined;
+    const positions: number[] = []; // line * width + p: the flat position each read is taken from
     const tokens: number[] = [];
-    members.forEach((qi, row) => {
-      const q = queries[qi];
-      ids.set(q.inputs, row * width);
-      mask.fill(1, row * width, row * width + q.inputs.length);
-      for (const [p, v] of q.reads) {
-        positions.push(row * width + p);
-        tokens.push(v);
+    let segment = 0;
+    lines.forEach((line, l) => {
+      let at = l * width;
+      for (const r of line) {
+        const row = rows[r]!;
+        ids.set(row.ids, at);
+        mask.fill(1, at, at + row.ids.length);
+        if (segments && prefixSegments && positionIds) {
+          let last = 0;
+          for (let p = 0; p < row.ids.length; p++) {
+            segments[at + p] = segment + row.segments[p]!;
+            last = Math.max(last, row.segments[p]!);
+          }
+          prefixSegments.fill(segment, at, at + row.ids.length); // the row's prefix is its segment 0
+          positionIds.set(row.positions, at);
+          segment += last + 1;
+        }
+        for (const [p, v] of row.reads) {
+          positions.push(at + p);
+          tokens.push(v);
+        }
+        at += row.ids.length;
       }
     });
-    const values = tokens.length === 0 ? new Float32Array(0) : readLogprobs(module, {
+    const read = readLogprobs(module, {
       ids,
       mask,
-      shape: [members.length, width],
+      segments,
+      prefixSegments,
+      positionIds,
+      shape: [lines.length, width],
       positions: Int32Array.from(positions),
       tokens: Int32Array.from(tokens),
       temperature,
     });
     let offset = 0;
-    for (const qi of members) {
-      const n = queries[qi].reads.length;
-      results[qi] = values.slice(offset, offset + n);
-      offset += n;
-      const bad = results[qi].findIndex((x) => !Number.isFinite(x));
-      if (bad >= 0) {
-        const what = options.describeQuery?.(qi) ?? `scoring query ${qi}`;
-        throw new ClassItError(`${what}: the log-probability of scored token ${bad + 1} is ${results[qi][bad]}; ` +
-          'the model produced non-finite logits (are its weights finite?)');
-      }
+    for (const r of lines.flat()) {
+      values[r] = read.subarray(offset, offset + rows[r]!.reads.length);
+      offset += rows[r]!.reads.length;
+      done += rows[r]!.queries;
+      const bad = values[r]!.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) throw nonFinite(plan, r, bad, values[r]![bad]!, options);
     }
-    done += members.length;
     options.onBatch?.(done);
   }
-  return results;
+  if (rows.length === 0 && queries.length > 0) options.onBatch?.(done);
+  return plan.answers.map(({ row, reads }) => Float32Array.from(reads, (k) => values[row]![k]!));
+}
+
+/** The error for a non-finite value (broken weights), naming the first query that reads it. */
+function nonFinite(plan: ScoringPlan, row: number, read: number, value: number, options: BatchScoringOptions): ClassItError {
+  const qi = plan.answers.findIndex((a) => a.row === row && a.reads.includes(read));
+  const what = options.describeQuery?.(qi) ?? `scoring query ${qi}`;
+  return new ClassItError(`${what}: the log-probability of scored token ${plan.answers[qi]!.reads.indexOf(read) + 1} is ${value}; ` +
+    'the model produced non-finite logits (are its weights finite?)');
+}
+
+/** `CLASS_IT_SCORING_SHARED_PREFIXES=0` runs every sequence whole (for comparisons); any other value shares. */
+function sharedPrefixesWanted(): boolean {
+  const value = process.env.CLASS_IT_SCORING_SHARED_PREFIXES;
+  if (value === undefined || value === '' || value === '1') return true;
+  if (value === '0') return false;
+  throw new ClassItError(`CLASS_IT_SCORING_SHARED_PREFIXES must be 0 or 1, got ${JSON.stringify(value)}`);
 }
 
 /** At most this many logits ([rows, V] elements, 16 MB) are in one log-softmax: rows are read a chunk at a time. */
@@ -100,6 +152,10 @@ interface BatchReads {
   /** Input ids and attention mask, [B, T] = `shape`, row-major. */
   ids: Int32Array;
   mask: Float32Array;
+  /** With packed rows or shared prefixes: segment, prefix segment and position ids, [B, T]. */
+  segments?: Int32Array;
+  prefixSegments?: Int32Array;
+  positionIds?: Int32Array;
   shape: [number, number];
   /** Flat position (row * T + p) and token id of each read. */
   positions: Int32Array;
@@ -120,7 +176,12 @@ function readLogprobs(module: CausalLMModule, batch: BatchReads): Float32Array {
   const rows = tf.tidy(() => {
     const ids = tf.tensor2d(batch.ids, batch.shape, 'int32');
     const attentionMask = tf.tensor2d(batch.mask, batch.shape);
-    const output = module.forward(ids, { training: false, attentionMask, hiddenOnly: head !== undefined });
+    const segmented = batch.segments && batch.prefixSegments && batch.positionIds ? {
+      segmentIds: tf.tensor2d(batch.segments, batch.shape, 'int32'),
+      prefixSegmentIds: tf.tensor2d(batch.prefixSegments, batch.shape, 'int32'),
+      positionIds: tf.tensor2d(batch.positionIds, batch.shape, 'int32'),
+    } : {};
+    const output = module.forward(ids, { training: false, attentionMask, hiddenOnly: head !== undefined, ...segmented });
     const source = head ? output.hidden : output.logits; // [B, T, H] or [B, T, V]
     const [b, t, width] = source.shape;
     return tf.gather(tf.reshape(source, [b * t, width]), tf.tensor1d(batch.positions, 'int32')) as tf.Tensor2D;
