@@ -6,8 +6,12 @@
 // bench/out/zeroshot-cli-<time>.json.
 //   node bench/zeroshot/cli-memory.mjs [--backends tensorflow,wasm,tensorflow-whole] [--batch 64]
 // A backend may carry the bench's variant suffixes (../engine-variant.mjs), e.g. tensorflow-whole: no shared prefixes.
+// With .venv (tools/scripts/setup-python.sh) the same checkpoint and files are also scored by the Python
+// re-implementation of the reference pipeline (packages/eval-zeroshot/shared/test/py/babylm_reference.py: HF
+// transformers, batches of 64 items, each sentence whole) on `--torch-threads` threads (default 2; 0 skips it): its
+// wall time, peak RSS and accuracy go in the JSON beside ours (`pytorchReference`).
 // Needs built dists (NX_DAEMON=false npx nx run-many -t build) and the BabyLM data at ../shared/eval-data.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +24,7 @@ const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : dflt; };
 const backends = opt('backends', 'tensorflow').split(',');
 const batch = opt('batch', '64');
+const torchThreads = Number(opt('torch-threads', '2'));
 const blimpFast = path.resolve(root, '../shared/eval-data/blimp/blimp_fast');
 const checkpoint = path.join(root, 'bench/out/zeroshot-gpt-10m');
 
@@ -65,6 +70,38 @@ for (const backend of backends) {
   }
   console.error(`[bench] class-it eval blimp on ${backend}: ${JSON.stringify(results[backend])}`);
 }
+
+// The reference pipeline's way, in PyTorch, on the same checkpoint and data (its process's wall time and peak RSS).
+const python = path.join(root, '.venv/bin/python');
+let pytorchReference;
+if (torchThreads > 0 && existsSync(python)) {
+  const script = path.join(root, 'packages/eval-zeroshot/shared/test/py/babylm_reference.py');
+  const files = readdirSync(blimpFast).filter((f) => f.endsWith('.jsonl')).sort().map((f) => path.join(blimpFast, f));
+  const refOut = path.join(work, 'reference.json');
+  const argv = [script, checkpoint, refOut, '--threads', String(torchThreads), '--blimp', ...files];
+  const wrapper = 'import resource, runpy, sys\nsys.argv = sys.argv[1:]\nrunpy.run_path(sys.argv[0], run_name="__main__")\n' +
+    'sys.stderr.write("maxrss %d\\n" % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n';
+  const loadBefore = os.loadavg().map((v) => +v.toFixed(2));
+  const t0 = performance.now();
+  try {
+    const run = spawnSync(python, ['-c', wrapper, ...argv], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (run.status !== 0) throw new Error(run.stderr || `exit ${run.status}`);
+    const seconds = +((performance.now() - t0) / 1000).toFixed(1);
+    const ref = JSON.parse(readFileSync(refOut, 'utf8')).blimp;
+    const ours = results[backends[0]];
+    pytorchReference = {
+      threads: torchThreads,
+      seconds,
+      peakRssMb: +(Number(/maxrss (\d+)/.exec(run.stderr)[1]) / 1024).toFixed(1),
+      accuracy: ref.average,
+      loadBefore, loadAfter: os.loadavg().map((v) => +v.toFixed(2)),
+      ...(ours?.seconds ? { speedupOf: { backend: backends[0], times: +(seconds / ours.seconds).toFixed(2) } } : {}),
+    };
+  } catch (err) {
+    pytorchReference = { error: String(err.message).trim().split('\n').slice(-3).join(' | '), loadBefore };
+  }
+  console.error(`[bench] the reference pipeline in PyTorch: ${JSON.stringify(pytorchReference)}`);
+}
 rmSync(work, { recursive: true, force: true });
 
 const report = {
@@ -74,6 +111,7 @@ const report = {
   uptime: shell('uptime', []),
   workload: { command: 'class-it eval --task blimp --fast (all 67 BLiMP-fast files, 13,400 pairs)', checkpoint: path.relative(root, checkpoint), batchSize: Number(batch) },
   results,
+  pytorchReference,
 };
 const outDir = path.join(root, 'bench/out');
 mkdirSync(outDir, { recursive: true });

@@ -2,7 +2,7 @@
 pipeline (evaluation-pipeline-2025 @ bf55c113: sentence_zero_shot/{dataset,compute_results,run}.py causal
 backend, reading/run.py + get_p2), following babylm-eval-spec.md §2, §3, §6, §8 — run on a tiny random GPT-2.
 
-usage: babylm_reference.py MODEL_DIR OUT_JSON [--blimp FILE ...] [--wug FILE] [--reading CSV]
+usage: babylm_reference.py MODEL_DIR OUT_JSON [--blimp FILE ...] [--wug FILE] [--reading CSV] [--threads N]
 If MODEL_DIR has no config.json, a tiny GPT2LMHeadModel + byte-level BPE tokenizer (trained on the given
 data's text) is created there first (seeded, deterministic).
 """
@@ -183,10 +183,11 @@ def main():
     ap.add_argument("--wug")
     ap.add_argument("--wug-uid", default="wug_adj")
     ap.add_argument("--reading")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (1 in the parity tests; the bench's timing uses more)")
     args = ap.parse_args()
     if not os.path.exists(os.path.join(args.model_dir, "config.json")):
         make_model(args.model_dir, corpus_of(args))
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     model = AutoModelForCausalLM.from_pretrained(args.model_dir).eval()
     tok = AutoTokenizer.from_pretrained(args.model_dir)
     result = {}
