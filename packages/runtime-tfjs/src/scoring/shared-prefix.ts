@@ -19,8 +19,7 @@
 interface ReadSlot {
   position: number;
   token: number;
-  /** Set by the plan: the row that computes it, and the index of the read in that row's `reads`. */
-  row: number;
+  /** Set by the plan: the index of the read in its row's `reads`. */
   read: number;
 }
 
@@ -125,7 +124,7 @@ export function planScoringRows(queries: Array<{ inputs: number[]; reads: Array<
     const key = q.inputs.join(',');
     let seq = byInputs.get(key);
     if (!seq) byInputs.set(key, (seq = { inputs: q.inputs, slots: [], row: -1 }));
-    const slots = q.reads.map(([position, token]) => ({ position, token, row: -1, read: -1 }));
+    const slots = q.reads.map(([position, token]) => ({ position, token, read: -1 }));
     seq.slots.push(...slots);
     return { seq, slots };
   });
@@ -170,10 +169,7 @@ export function planScoringRows(queries: Array<{ inputs: number[]; reads: Array<
     const keys = [...new Set(rowSlots.map(([, key]) => key))].sort((a, b) => a - b);
     const readIndex = new Map(keys.map((key, i) => [key, i]));
     row.reads = keys.map((key) => [Math.floor(key / TOKEN_SPAN), key % TOKEN_SPAN]);
-    for (const [slot, key] of rowSlots) {
-      slot.row = rows.length;
-      slot.read = readIndex.get(key)!;
-    }
+    for (const [slot, key] of rowSlots) slot.read = readIndex.get(key)!;
     rows.push(row);
   }
   const answers = queryReads.map(({ seq, slots }) => {
