@@ -64,9 +64,10 @@ export interface CausalLMModule {
   /** Names of variables that get no weight decay (biases, norms, by AdamW convention). */
   noWeightDecay(name: string): boolean;
   /**
-   * True when `forward` honours `ForwardOptions.prefixSegmentIds` (passes it to the runtime's `attentionBias`). The
-   * scorer then runs sequences that share a prefix in one row and computes the prefix once; without it (a plugin
-   * built before the option existed), every sequence runs whole.
+   * True when `forward` honours `segmentIds`, `positionIds` and `prefixSegmentIds` (passes the segment ids to the
+   * runtime's `attentionBias`). The scorer then packs several short sequences into one line and runs sequences that
+   * share a prefix in one row, the prefix computed once; without it (a plugin built before the option existed),
+   * every sequence runs whole, one to a line.
    */
   readonly supportsPrefixSegments?: boolean;
   /** Causal forward pass. ids: [B, T] int32. Must be called inside tf.tidy or have its outputs disposed. */
