@@ -72,12 +72,12 @@ export function batchedLogprobs(module: CausalLMModule, queries: LogprobQuery[],
   for (const { width, lines } of batches) {
     // Segment and position ids only where a line holds several rows or a row shares a prefix; otherwise the
     // inputs are exactly those of one sequence per line.
-    const segmented = lines.some((line) => line.length > 1 || rows[line[0]!]!.shared);
-    const ids = new Int32Array(lines.length * width).fill(padId);
-    const mask = new Float32Array(lines.length * width);
-    const segments = segmented ? new Int32Array(lines.length * width).fill(-1) : undefined;
-    const prefixSegments = segmented ? new Int32Array(lines.length * width).fill(-1) : undefined;
-    const positionIds = segmented ? new Int32Array(lines.length * width) : undefined;
+    const size = lines.length * width;
+    const ids = new Int32Array(size).fill(padId);
+    const mask = new Float32Array(size);
+    const segmented = lines.some((line) => line.length > 1 || rows[line[0]!]!.shared)
+      ? { segments: new Int32Array(size).fill(-1), prefixSegments: new Int32Array(size).fill(-1), positionIds: new Int32Array(size) }
+      : undefined;
     const positions: number[] = []; // line * width + p: the flat position each read is taken from
     const tokens: number[] = [];
     let segment = 0;
@@ -87,14 +87,14 @@ export function batchedLogprobs(module: CausalLMModule, queries: LogprobQuery[],
         const row = rows[r]!;
         ids.set(row.ids, at);
         mask.fill(1, at, at + row.ids.length);
-        if (segments && prefixSegments && positionIds) {
+        if (segmented) {
           let last = 0;
           for (let p = 0; p < row.ids.length; p++) {
-            segments[at + p] = segment + row.segments[p]!;
+            segmented.segments[at + p] = segment + row.segments[p]!;
             last = Math.max(last, row.segments[p]!);
           }
-          prefixSegments.fill(segment, at, at + row.ids.length); // the row's prefix is its segment 0
-          positionIds.set(row.positions, at);
+          segmented.prefixSegments.fill(segment, at, at + row.ids.length); // the row's prefix is its segment 0
+          segmented.positionIds.set(row.positions, at);
           segment += last + 1;
         }
         for (const [p, v] of row.reads) {
@@ -107,9 +107,7 @@ export function batchedLogprobs(module: CausalLMModule, queries: LogprobQuery[],
     const read = readLogprobs(module, {
       ids,
       mask,
-      segments,
-      prefixSegments,
-      positionIds,
+      segmented,
       shape: [lines.length, width],
       positions: Int32Array.from(positions),
       tokens: Int32Array.from(tokens),
@@ -153,9 +151,7 @@ interface BatchReads {
   ids: Int32Array;
   mask: Float32Array;
   /** With packed rows or shared prefixes: segment, prefix segment and position ids, [B, T]. */
-  segments?: Int32Array;
-  prefixSegments?: Int32Array;
-  positionIds?: Int32Array;
+  segmented?: { segments: Int32Array; prefixSegments: Int32Array; positionIds: Int32Array };
   shape: [number, number];
   /** Flat position (row * T + p) and token id of each read. */
   positions: Int32Array;
@@ -176,10 +172,11 @@ function readLogprobs(module: CausalLMModule, batch: BatchReads): Float32Array {
   const rows = tf.tidy(() => {
     const ids = tf.tensor2d(batch.ids, batch.shape, 'int32');
     const attentionMask = tf.tensor2d(batch.mask, batch.shape);
-    const segmented = batch.segments && batch.prefixSegments && batch.positionIds ? {
-      segmentIds: tf.tensor2d(batch.segments, batch.shape, 'int32'),
-      prefixSegmentIds: tf.tensor2d(batch.prefixSegments, batch.shape, 'int32'),
-      positionIds: tf.tensor2d(batch.positionIds, batch.shape, 'int32'),
+    const { segmented: s } = batch;
+    const segmented = s ? {
+      segmentIds: tf.tensor2d(s.segments, batch.shape, 'int32'),
+      prefixSegmentIds: tf.tensor2d(s.prefixSegments, batch.shape, 'int32'),
+      positionIds: tf.tensor2d(s.positionIds, batch.shape, 'int32'),
     } : {};
     const output = module.forward(ids, { training: false, attentionMask, hiddenOnly: head !== undefined, ...segmented });
     const source = head ? output.hidden : output.logits; // [B, T, H] or [B, T, V]

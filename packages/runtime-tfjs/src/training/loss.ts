@@ -15,6 +15,11 @@ function targetIndices(target: tf.Tensor): tf.Tensor2D {
   return tf.stack([tf.range(0, target.shape[0]!, 1, 'int32'), tf.cast(target, 'int32')], 1) as tf.Tensor2D;
 }
 
+/** The gradients of the cross-entropy: softmax(x) dy - onehot(target) dy for the logits, zero for the targets. */
+function crossEntropyGradients(softmaxTimesDy: tf.Tensor, target: tf.Tensor, dy: tf.Tensor, shape: [number, number]): tf.Tensor[] {
+  return [tf.sub(softmaxTimesDy, tf.scatterND(targetIndices(target), dy as tf.Tensor1D, shape)), tf.zeros(target.shape, 'float32')];
+}
+
 /** Per-row cross-entropy -log softmax(logits)[target], logits [N, V], targets int32 [N] -> [N]. */
 export function tokenCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
   if (isWasmEngine()) return tokenCrossEntropyBySoftmax(logits, targets);
@@ -34,9 +39,8 @@ export function tokenCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf
       value: tf.sub(lse, tf.gatherND(x2, indices)),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [eSaved, sumSaved, targetSaved] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-        const idx = targetIndices(targetSaved);
         const scale = tf.div(tf.expandDims(dy as tf.Tensor1D, 1), sumSaved); // dy / s, per row
-        return [tf.sub(tf.mul(eSaved, scale), tf.scatterND(idx, dy as tf.Tensor1D, [n, v])), tf.zeros(targetSaved.shape, 'float32')];
+        return crossEntropyGradients(tf.mul(eSaved, scale), targetSaved, dy, [n, v]);
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
@@ -60,8 +64,7 @@ function tokenCrossEntropyBySoftmax(logits: tf.Tensor2D, targets: tf.Tensor1D): 
       value: tf.sub(lse, tf.gatherND(x2, targetIndices(target))),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [pSaved, targetSaved] = saved as [tf.Tensor2D, tf.Tensor1D];
-        const dyColumn = tf.expandDims(dy as tf.Tensor1D, 1);
-        return [tf.sub(tf.mul(pSaved, dyColumn), tf.scatterND(targetIndices(targetSaved), dy as tf.Tensor1D, [n, v])), tf.zeros(targetSaved.shape, 'float32')];
+        return crossEntropyGradients(tf.mul(pSaved, tf.expandDims(dy as tf.Tensor1D, 1)), targetSaved, dy, [n, v]);
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
